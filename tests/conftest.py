@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reference import xlref  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def reference() -> object:
+    """The reference Xen tools; skips the test with the reason when unavailable."""
+    reason = xlref.unavailable()
+    if reason:
+        pytest.skip(reason)
+    return xlref
