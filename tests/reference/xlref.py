@@ -54,7 +54,14 @@ def xl_dryrun(cfg: str | Path, *args: str, xl_conf: str | Path | None = None) ->
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def _ensure_unpacked() -> None:
+    if not (STATE / "xen" / "root" / "usr" / "lib" / "x86_64-linux-gnu").is_dir():
+        subprocess.run([str(SHARED / "start-xenstored.sh"), str(STATE / "xs"), "c"],
+                       capture_output=True, env=_env(), timeout=300, check=True)
+
+
 def _oracle(*args: str) -> dict[str, object]:
+    _ensure_unpacked()
     proc = subprocess.run([sys.executable, str(SHARED / "xlu_oracle.py"), *args],
                           capture_output=True, text=True, env=_env(), timeout=60)
     out: dict[str, object] = json.loads(proc.stdout)
