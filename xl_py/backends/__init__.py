@@ -1,0 +1,1 @@
+"""xl_py.backends layer (see docs/ARCHITECTURE.md)."""

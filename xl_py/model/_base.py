@@ -1,0 +1,82 @@
+"""Value types for libxl's special IDL types, shared by every model struct.
+
+Conventions the generic JSON renderer relies on (docs/ARCHITECTURE.md):
+a struct is a frozen slotted dataclass with fields in IDL order whose
+dataclass default is libxl's init value; scalar fields equal to their default
+are left out of the JSON, nested structs always appear.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+# libxl.h: LIBXL_MEMKB_DEFAULT = ~0ULL, and friends.  JSON leaves them out.
+MEMKB_DEFAULT = 2**64 - 1
+TIMER_MODE_DEFAULT = -1
+RDM_MEM_BOUNDARY_MEMKB_DEFAULT = 2**64 - 1
+
+
+class Defbool(enum.Enum):
+    """libxl_defbool: unset, or explicitly true/false (JSON "True"/"False")."""
+
+    DEFAULT = "<default>"
+    TRUE = "True"
+    FALSE = "False"
+
+    @classmethod
+    def of(cls, value: bool | None) -> Defbool:
+        if value is None:
+            return cls.DEFAULT
+        return cls.TRUE if value else cls.FALSE
+
+    def is_default(self) -> bool:
+        return self is Defbool.DEFAULT
+
+    def val(self, default: bool) -> bool:
+        """libxl_defbool_val with a fallback for the unset case."""
+        if self is Defbool.DEFAULT:
+            return default
+        return self is Defbool.TRUE
+
+
+@dataclass(frozen=True, slots=True)
+class Bitmap:
+    """libxl_bitmap; JSON is the list of set bit indices."""
+
+    bits: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, bits: object) -> Bitmap:
+        return cls(frozenset(int(b) for b in bits))  # type: ignore[attr-defined]
+
+    def __bool__(self) -> bool:
+        return bool(self.bits)
+
+    def to_json(self) -> list[int]:
+        return sorted(self.bits)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValueList:
+    """libxl_key_value_list; JSON object, insertion order kept."""
+
+    items: tuple[tuple[str, str | None], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class CpuidPolicy:
+    """libxl_cpuid_policy_list as xl builds it from ``cpuid=``.
+
+    ``entries``: (leaf, subleaf or None, ((register, 32-char mask), ...));
+    JSON: {"cpuid": [...], "msr": [...]} the way libxl prints it.
+    """
+
+    entries: tuple[tuple[int, int | None, tuple[tuple[str, str], ...]], ...] = ()
+    msrs: tuple[tuple[int, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.entries) or bool(self.msrs)

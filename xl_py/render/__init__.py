@@ -1,0 +1,1 @@
+"""xl_py.render layer (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""xl_py.settings layer (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""xl_py.syntax layer (see docs/ARCHITECTURE.md)."""
