@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reference import xlref  # noqa: E402
+from reference import xlref
 
 
 @pytest.fixture(scope="session")
