@@ -6,8 +6,8 @@ generic renderer (xl_py.render.libxl_json) reproduce libxl's JSON: a scalar
 is printed only when it differs from its default, nested structs always.
 
 Keyed unions: ``DomainBuildInfo.u`` holds one of :class:`HvmInfo`,
-:class:`PvInfo`, :class:`PvhInfo`; each carries ``UNION_KEY`` (the JSON key
-``"type.hvm"`` ...), the renderer's convention for keyed unions.
+:class:`PvInfo`, :class:`PvhInfo`; each carries ``UNION_KEY``/``UNION_TAG`` (``"type"``, ``"hvm"``), printed as
+``"type.hvm"`` by the renderer (the convention model/devices.py uses too).
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ class RdmReserve:
 class HvmInfo:
     """b_info.u.hvm"""
 
-    UNION_KEY: ClassVar[str] = "type.hvm"
+    UNION_KEY: ClassVar[str] = "type"
+    UNION_TAG: ClassVar[str] = "hvm"
 
     firmware: str | None = None
     bios: BiosType = BiosType.UNKNOWN
@@ -230,7 +231,8 @@ class HvmInfo:
 class PvInfo:
     """b_info.u.pv (``features`` is const in the IDL: never in the JSON)."""
 
-    UNION_KEY: ClassVar[str] = "type.pv"
+    UNION_KEY: ClassVar[str] = "type"
+    UNION_TAG: ClassVar[str] = "pv"
 
     kernel: str | None = None  # deprecated_by b_info.kernel
     slack_memkb: int = MEMKB_DEFAULT
@@ -245,7 +247,8 @@ class PvInfo:
 class PvhInfo:
     """b_info.u.pvh"""
 
-    UNION_KEY: ClassVar[str] = "type.pvh"
+    UNION_KEY: ClassVar[str] = "type"
+    UNION_TAG: ClassVar[str] = "pvh"
 
     pvshim: Defbool = D
     pvshim_path: str | None = None

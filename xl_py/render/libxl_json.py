@@ -11,7 +11,8 @@ generated ``*_gen_json`` functions (gentypes.py) decide which fields appear:
 
 The model follows that contract (docs/ARCHITECTURE.md): a field's dataclass
 default is its init value, so this renderer is generic.  A keyed union member
-carries ``UNION_KEY`` (``"type.hvm"``) and is printed under that key.  A field
+carries ``UNION_KEY`` and ``UNION_TAG`` (``"type"``, ``"hvm"``) and is
+printed under ``"type.hvm"``.  A field
 whose metadata has ``json=False`` is never printed (IDL ``const`` fields).
 """
 
@@ -70,13 +71,21 @@ def _struct(obj: Any, depth: int, out: list[str]) -> None:
         if val is None:
             continue
         if always or _is_struct(val):
-            entries.append((getattr(val, "UNION_KEY", name), val))
+            entries.append((_key(name, val), val))
         elif isinstance(val, tuple):
             if val:
                 entries.append((name, val))
         elif val != default and (not isinstance(val, _BUILTINS) or bool(val)):
             entries.append((name, val))
     _map(entries, depth, out)
+
+
+def _key(name: str, val: object) -> str:
+    """A keyed union member prints as "<keyvar>.<tag>" (gen_map_key)."""
+    tag = getattr(val, "UNION_TAG", None)
+    if tag is None:
+        return name
+    return f"{getattr(val, 'UNION_KEY')}.{tag}"
 
 
 def _map(entries: list[tuple[str, Any]], depth: int, out: list[str]) -> None:
