@@ -1,0 +1,844 @@
+"""Read legacy xm configs (Python files xend executed) without executing them.
+
+``read_xm(text, name, host, defines)`` parses the file with ``grammar/xm.lark``
+and evaluates a small, side-effect-free subset with an interpreter of our own:
+
+* literals with Python 2 semantics (``0755`` is octal, ``10L`` is an int,
+  ``1/2`` on ints floors), strings decoded by :func:`ast.literal_eval` (the
+  token only — never a whole expression);
+* names of earlier assignments, ``+ - * / // % **``, comparisons, ``and`` /
+  ``or`` / ``not``, conditional expressions, subscripts and slices;
+* ``import os, re`` and, from them, ``os.uname()`` (answered from
+  :class:`~xl_py._types.HostInfo`) and ``re.search`` / ``re.match`` with
+  patterns that cannot backtrack catastrophically;
+* ``int() str() float() bool() len()``, a few string methods and
+  ``list.append`` / ``list.extend``;
+* ``if`` / ``elif`` / ``else`` blocks;
+* xm's command-line variables (``xm create cfg vmid=3``) given as ``defines``;
+  ``xm_vars.var(...)`` / ``xm_vars.check()`` declarations are recognised.
+
+Everything else — other calls, attribute access, loops, ``def``, ``lambda``,
+comprehensions, ``exec``, ``print`` — is reported as a positioned diagnostic
+and skipped.  Results are bounded: huge exponentiation, repetition or nesting
+is refused before it is computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from xl_py._types import HostInfo
+from xl_py.errors import ConfigSyntaxError, Diagnostic, Severity, Source
+
+MAX_TEXT = 1 << 20  # characters in one config file
+MAX_NESTING = 64  # brackets inside brackets
+MAX_DEPTH = 100  # expression evaluation depth
+MAX_SIZE = 1 << 20  # characters / items in one value
+MAX_INT_BITS = 65536
+MAX_FORMAT_WIDTH = 4096
+MAX_REGEX_SUBJECT = 4096
+
+Value = Any  # str | int | float | bool | None | list | tuple | dict of those
+
+
+@dataclass(frozen=True, slots=True)
+class XmBinding:
+    """One top-level variable after evaluation: its value and where it was set."""
+
+    name: str
+    value: Value
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class XmConfig:
+    """The result of reading one xm file: variables in first-assignment order."""
+
+    source: Source
+    bindings: tuple[XmBinding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def get(self, name: str, default: Value = None) -> Value:
+        for b in self.bindings:
+            if b.name == name:
+                return b.value
+        return default
+
+    def as_dict(self) -> dict[str, Value]:
+        return {b.name: b.value for b in self.bindings}
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+# --------------------------------------------------------------------------- grammar
+
+
+def grammar_path(name: str) -> Path:
+    """``xl_py/grammar/NAME`` in a wheel, else the repository's ``grammar/NAME``."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "grammar" / name, here.parents[2] / "grammar" / name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"grammar {name} not found")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    from lark import Lark
+    from lark.indenter import Indenter
+
+    class _XmIndenter(Indenter):
+        NL_type = "_NEWLINE"
+        OPEN_PAREN_types = ["LPAR", "LSQB", "LBRACE"]  # noqa: RUF012
+        CLOSE_PAREN_types = ["RPAR", "RSQB", "RBRACE"]  # noqa: RUF012
+        INDENT_type = "_INDENT"
+        DEDENT_type = "_DEDENT"
+        tab_len = 8
+
+    return Lark(
+        grammar_path("xm.lark").read_text(encoding="utf-8"),
+        parser="lalr",
+        postlex=_XmIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def _decode(text: str | bytes, name: str) -> str:
+    if isinstance(text, str):
+        return text
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = text[: exc.start].decode("utf-8", "replace")
+        src = Source(name, text.decode("utf-8", "replace"))
+        raise ConfigSyntaxError.at(
+            "invalid UTF-8 in xm config", src, len(prefix), len(prefix) + 1
+        ) from None
+
+
+def _check_shape(src: Source) -> None:
+    """Refuse oversized files and bracket nesting deeper than MAX_NESTING."""
+    if len(src.text) > MAX_TEXT:
+        raise ConfigSyntaxError.at(f"xm config larger than {MAX_TEXT} characters", src, 0, 1)
+    depth = 0
+    for m in re.finditer(r"[\[\](){}]|#[^\n]*|'[^'\n]*'|\"[^\"\n]*\"", src.text):
+        ch = m.group()
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ConfigSyntaxError.at(
+                    f"brackets nested deeper than {MAX_NESTING} levels", src, m.start(), m.end()
+                )
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+
+
+def parse_xm(text: str | bytes, name: str = "<xm>") -> tuple[Source, Any]:
+    """Parse an xm config into a lark tree; raise ConfigSyntaxError positioned."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+
+    src = Source(name, _decode(text, name))
+    _check_shape(src)
+    body = src.text if src.text.endswith("\n") else src.text + "\n"
+    try:
+        return src, _parser().parse(body)
+    except UnexpectedCharacters as exc:
+        pos = int(exc.pos_in_stream or 0)
+        raise ConfigSyntaxError.at(
+            f"unexpected character {src.text[pos:pos + 1]!r}", src, pos, pos + 1,
+            expected="Python literal syntax as in xmexample files",
+        ) from None
+    except UnexpectedEOF:
+        end = len(src.text)
+        raise ConfigSyntaxError.at("unexpected end of file", src, end, end) from None
+    except UnexpectedInput as exc:
+        token = getattr(exc, "token", None)
+        tok_pos = getattr(token, "start_pos", None)
+        start = tok_pos if isinstance(tok_pos, int) else len(src.text)
+        end_pos = getattr(token, "end_pos", None)
+        stop = end_pos if isinstance(end_pos, int) and end_pos > start else start + 1
+        shown = str(token).strip() or "end of line"
+        raise ConfigSyntaxError.at(
+            f"unexpected {shown!r}", src, start, stop,
+            expected="Python literal syntax as in xmexample files",
+        ) from None
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+class _Skip(Exception):
+    """Raised inside the evaluator: the current statement is reported and skipped."""
+
+    def __init__(self, message: str, start: int, end: int, code: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end
+        self.code = code
+        self.hint = hint
+
+
+def _span(node: Any) -> tuple[int, int]:
+    if hasattr(node, "start_pos"):
+        return int(node.start_pos or 0), int(node.end_pos or 0)
+    meta = getattr(node, "meta", None)
+    if meta is None or getattr(meta, "empty", True):
+        return 0, 0
+    return int(meta.start_pos), int(meta.end_pos)
+
+
+def _unsafe(node: Any, what: str, hint: str | None = None) -> _Skip:
+    start, end = _span(node)
+    return _Skip(f"{what}: not run", start, end, "unsafe", hint)
+
+
+def _bounded(value: Value, node: Any) -> Value:
+    """Refuse values bigger than MAX_SIZE characters/items or MAX_INT_BITS bits."""
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise _unsafe(node, f"integer larger than {MAX_INT_BITS} bits")
+    if _size(value, 0) > MAX_SIZE:
+        raise _unsafe(node, f"value larger than {MAX_SIZE} characters/items")
+    return value
+
+
+def _size(value: Value, depth: int) -> int:
+    if isinstance(value, str | bytes):
+        return len(value)
+    if depth > MAX_NESTING:
+        return MAX_SIZE + 1
+    if isinstance(value, list | tuple):
+        total = len(value)
+        for item in value:
+            total += _size(item, depth + 1)
+            if total > MAX_SIZE:
+                break
+        return total
+    if isinstance(value, dict):
+        return sum(_size(k, depth + 1) + _size(v, depth + 1) for k, v in value.items())
+    return 1
+
+
+def parse_number(text: str) -> int | float | complex:
+    """A Python 2 numeric literal: ``0755`` octal, ``10L`` long."""
+    body = text.rstrip("lL") if text[-1:] in "lL" and not text.lower().startswith("0x") else text
+    if body.lower().startswith("0x") and body[-1:] in "lL":
+        body = body[:-1]
+    if re.fullmatch(r"0[0-7]+", body):
+        return int(body, 8)
+    value = ast.literal_eval(body)
+    assert isinstance(value, int | float | complex)
+    return value
+
+
+def parse_string(text: str) -> str:
+    """One Python string token (any prefix); bytes literals read as text."""
+    prefix_len = len(text) - len(text.lstrip("uUbBrR"))
+    prefix = text[:prefix_len].lower()
+    body = ("r" if "r" in prefix else "") + text[prefix_len:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = ast.literal_eval(body)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
+
+
+def _format(fmt: str, args: Value, node: Any) -> str:
+    for m in _FORMAT_SPEC.finditer(fmt):
+        for part in m.groups():
+            if part == "*" or (part and int(part) > MAX_FORMAT_WIDTH):
+                raise _unsafe(node, "'%' format with a huge or '*' width")
+    try:
+        return str(fmt % args)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise _eval_error(node, f"'%' formatting failed: {exc}") from None
+
+
+def _eval_error(node: Any, message: str) -> _Skip:
+    start, end = _span(node)
+    return _Skip(message, start, end, "xm-eval")
+
+
+def _check_repeat(a: Value, b: Value, node: Any) -> None:
+    seq, n = (a, b) if isinstance(b, int) else (b, a)
+    if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_SIZE:
+        raise _unsafe(node, "sequence repetition larger than the limit")
+    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+        raise _unsafe(node, f"integer product larger than {MAX_INT_BITS} bits")
+
+
+def _check_power(base: Value, exp: Value, node: Any) -> None:
+    if (isinstance(base, int) and isinstance(exp, int) and abs(base) > 1 and exp > 0
+            and exp * math.log2(abs(base)) > MAX_INT_BITS):
+        raise _unsafe(node, f"exponentiation result larger than {MAX_INT_BITS} bits")
+
+
+def _divide(a: Value, b: Value) -> Value:
+    """Python 2 ``/``: floor division on two ints, true division otherwise."""
+    if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool):
+        return a // b
+    return a / b
+
+
+_BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": _divide,
+    "//": lambda a, b: a // b,
+    "**": lambda a, b: a**b,
+}
+
+_COMPARE: dict[str, Callable[[Value, Value], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<>": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    ">": lambda a, b: bool(a > b),
+    "<=": lambda a, b: bool(a <= b),
+    ">=": lambda a, b: bool(a >= b),
+    "in": lambda a, b: a in b,
+    "notin": lambda a, b: a not in b,
+    "is": lambda a, b: a is b,
+    "isnot": lambda a, b: a is not b,
+}
+
+_UNARY: dict[str, Callable[[Value], Value]] = {
+    "-": lambda a: -a,
+    "+": lambda a: +a,
+    "~": lambda a: ~a,
+}
+
+# string methods that only compute a new value
+_STR_METHODS = frozenset({
+    "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "join", "replace",
+    "startswith", "endswith", "find", "rfind", "count", "isdigit", "isalpha", "isalnum",
+    "zfill",
+})
+_LIST_METHODS = frozenset({"append", "extend", "index", "count"})
+
+_SAFE_REGEX_NESTED = re.compile(r"\)[*+?{]|\\\d")  # a quantified group, a backreference
+
+
+def _regex(fn: str, args: list[Value], node: Any) -> Value:
+    if len(args) != 2 or not all(isinstance(a, str) for a in args):
+        raise _eval_error(node, f"re.{fn}() takes a pattern and a string here")
+    pattern, subject = args
+    if _SAFE_REGEX_NESTED.search(pattern) or len(subject) > MAX_REGEX_SUBJECT:
+        raise _unsafe(node, f"re.{fn}() with a quantified group or a long subject")
+    try:
+        found = getattr(re, fn)(pattern, subject)
+    except re.error as exc:
+        raise _eval_error(node, f"bad regular expression: {exc}") from None
+    return found.group(0) if found is not None else None
+
+
+class _Module:
+    """The whitelisted modules: only the names below are reachable."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _XmVars:
+    """xm's ``xm_vars`` object: its calls declare command-line variables."""
+
+
+ALLOWED_MODULES = frozenset({"os", "re", "string", "sys"})
+
+
+def _cast(kind: type, args: list[Value], node: Any) -> Value:
+    if kind is int and len(args) == 2 and isinstance(args[0], str):
+        return int(args[0], args[1])
+    if len(args) > 1:
+        raise _eval_error(node, f"{kind.__name__}() takes one argument here")
+    if kind is int and args and isinstance(args[0], str) and len(args[0]) > 4300:
+        raise _unsafe(node, "int() of a huge string")
+    return kind(*args)
+
+
+class _Evaluator:
+    """Walks the lark tree; statements that cannot be read are reported and skipped."""
+
+    def __init__(self, src: Source, host: HostInfo, defines: Mapping[str, str]) -> None:
+        self.src = src
+        self.host = host
+        self.defines = dict(defines)
+        self.env: dict[str, Value] = {"True": True, "False": False, "None": None}
+        self.spans: dict[str, tuple[int, int]] = {}
+        self.order: list[str] = []
+        self.skipped: dict[str, tuple[int, int]] = {}
+        self.diags: list[Diagnostic] = []
+        self.depth = 0
+        self.declared: set[str] = set()
+
+    # ---- statements
+    def run(self, tree: Any) -> None:
+        for stmt in tree.children:
+            self.statement(stmt)
+
+    def statement(self, stmt: Any) -> None:
+        handler = _STATEMENTS.get(stmt.data)
+        if handler is None:
+            self.report(_unsafe(stmt, f"statement '{stmt.data}'"))
+            return
+        try:
+            handler(self, stmt)
+        except _Skip as skip:
+            self.report(skip)
+            self.poison(stmt)
+
+    def report(self, skip: _Skip) -> None:
+        severity: Severity = "warning" if skip.code == "not-run" else "error"
+        self.diags.append(Diagnostic(severity, skip.message, self.src, skip.start, skip.end,
+                                     hint=skip.hint, code=skip.code))
+
+    def poison(self, stmt: Any) -> None:
+        """Names a skipped statement would have assigned become 'skipped'."""
+        for sub in stmt.iter_subtrees():
+            if sub.data != "expr_stmt" or len(sub.children) < 2:
+                continue
+            for target in sub.children[:-1]:
+                if getattr(target, "data", "") == "name":
+                    self.skipped[str(target.children[0])] = _span(sub)
+
+    def simple_stmt(self, stmt: Any) -> None:
+        for small in stmt.children:
+            self.statement(small)
+
+    def suite(self, stmt: Any) -> None:
+        for child in stmt.children:
+            self.statement(child)
+
+    def expr_stmt(self, stmt: Any) -> None:
+        kids = stmt.children
+        if len(kids) == 1:
+            self.expression_statement(kids[0])
+        elif getattr(kids[1], "type", "") == "AUGOP":
+            self.aug_assign(kids[0], str(kids[1]), kids[2])
+        else:
+            value = self.eval(kids[-1])
+            for target in kids[:-1]:
+                self.assign(target, value, stmt)
+
+    def expression_statement(self, node: Any) -> None:
+        """A bare call: list.append / xm_vars idioms; anything else is refused."""
+        if node.data == "call":
+            self.eval(node)
+            return
+        raise _unsafe(node, "expression statement")
+
+    def assign(self, target: Any, value: Value, stmt: Any) -> None:
+        if target.data == "name":
+            self.bind(str(target.children[0]), value, stmt)
+        elif target.data == "tuple_bare" and all(c.data == "name" for c in target.children):
+            if not isinstance(value, list | tuple) or len(value) != len(target.children):
+                raise _eval_error(target, "cannot unpack the value into these names")
+            for child, item in zip(target.children, value, strict=True):
+                self.bind(str(child.children[0]), item, stmt)
+        else:
+            raise _unsafe(target, "assignment to something other than a name")
+
+    def bind(self, name: str, value: Value, stmt: Any) -> None:
+        if name in ("True", "False", "None"):
+            raise _eval_error(stmt, f"cannot assign to {name}")
+        if name not in self.spans:
+            self.order.append(name)
+        self.env[name] = value
+        self.spans[name] = _span(stmt)
+        self.skipped.pop(name, None)
+
+    def aug_assign(self, target: Any, op: str, rhs: Any) -> None:
+        if target.data != "name":
+            raise _unsafe(target, "augmented assignment to something other than a name")
+        current = self.eval(target)
+        value = self.eval(rhs)
+        result = self.binary(op[:-1], current, value, rhs)
+        self.bind(str(target.children[0]), result, target)
+
+    def import_stmt(self, stmt: Any) -> None:
+        for dotted_as in stmt.children:
+            dotted = dotted_as.children[0]
+            module = ".".join(str(t) for t in dotted.children)
+            alias = str(dotted_as.children[1]) if len(dotted_as.children) > 1 else module
+            if module not in ALLOWED_MODULES:
+                raise _unsafe(dotted_as, f"import of module '{module}'",
+                              hint="only 'import os, re' (xmexample idiom) is read")
+            self.env[alias] = _Module(module)
+
+    def from_import(self, stmt: Any) -> None:
+        raise _unsafe(stmt, "'from ... import'")
+
+    def pass_stmt(self, stmt: Any) -> None:
+        return None
+
+    def other_stmt(self, stmt: Any) -> None:
+        raise _unsafe(stmt, f"'{stmt.children[0]}' statement")
+
+    def block_stmt(self, stmt: Any) -> None:
+        keyword = str(stmt.children[0])
+        if keyword == "def":
+            start, end = _span(stmt.children[0])
+            raise _Skip("function definition: not run", start, end, "not-run",
+                        "harmless unless called; calls of it are refused")
+        raise _unsafe(stmt, f"'{keyword}' block",
+                      hint="loops, functions, classes and try/with blocks are never executed")
+
+    def if_stmt(self, stmt: Any) -> None:
+        test, body, *rest = stmt.children
+        if self.truth(test):
+            self.suite(body)
+            return
+        for clause in rest:
+            if clause.data == "elif_clause":
+                if self.truth(clause.children[0]):
+                    self.suite(clause.children[1])
+                    return
+            else:
+                self.suite(clause.children[0])
+
+    def truth(self, node: Any) -> bool:
+        return bool(self.eval(node))
+
+    # ---- expressions
+    def eval(self, node: Any) -> Value:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _unsafe(node, f"expression nested deeper than {MAX_DEPTH} levels")
+            handler = _EXPRESSIONS.get(getattr(node, "data", ""))
+            if handler is None:
+                raise _unsafe(node, f"expression '{getattr(node, 'data', node)}'")
+            return _bounded(handler(self, node), node)
+        finally:
+            self.depth -= 1
+
+    def e_name(self, node: Any) -> Value:
+        name = str(node.children[0])
+        if name in self.env:
+            return self.env[name]
+        if name in self.defines:
+            return _define_value(self.defines[name])
+        if name in self.skipped:
+            line, col = self.src.line_col(self.skipped[name][0])
+            raise _eval_error(
+                node, f"'{name}' is unknown: its assignment at {line}:{col} was skipped")
+        if name == "xm_vars":
+            return _XmVars()
+        hint = f"pass it with --define {name}=VALUE" if name in self.declared else None
+        start, end = _span(node)
+        raise _Skip(f"name '{name}' is not defined", start, end, "xm-undefined", hint)
+
+    def e_number(self, node: Any) -> Value:
+        return parse_number(str(node.children[0]))
+
+    def e_strings(self, node: Any) -> Value:
+        return "".join(parse_string(str(tok)) for tok in node.children)
+
+    def e_list(self, node: Any) -> Value:
+        return [self.eval(c) for c in _items(node)]
+
+    def e_tuple(self, node: Any) -> Value:
+        return tuple(self.eval(c) for c in node.children)
+
+    def e_empty_tuple(self, node: Any) -> Value:
+        return ()
+
+    def e_paren(self, node: Any) -> Value:
+        return self.eval(node.children[0])
+
+    def e_dict(self, node: Any) -> Value:
+        out: dict[Value, Value] = {}
+        for pair in _items(node):
+            key = self.eval(pair.children[0])
+            if isinstance(key, list | dict):
+                raise _eval_error(pair, "unhashable dict key")
+            out[key] = self.eval(pair.children[1])
+        return out
+
+    def e_arith(self, node: Any) -> Value:
+        kids = node.children
+        value = self.eval(kids[0])
+        for op, operand in zip(kids[1::2], kids[2::2], strict=True):
+            value = _bounded(self.binary(str(op), value, self.eval(operand), node), node)
+        return value
+
+    def e_power(self, node: Any) -> Value:
+        return self.binary("**", self.eval(node.children[0]), self.eval(node.children[2]), node)
+
+    def binary(self, op: str, a: Value, b: Value, node: Any) -> Value:
+        if op == "%" and isinstance(a, str):
+            return _format(a, b, node)
+        if op == "*":
+            _check_repeat(a, b, node)
+        if op == "**":
+            _check_power(a, b, node)
+        if (op == "+" and isinstance(a, str | list | tuple)
+                and isinstance(b, str | list | tuple) and len(a) + len(b) > MAX_SIZE):
+            raise _unsafe(node, "concatenation larger than the limit")
+        fn = _BINARY.get(op)
+        if op == "%":
+            fn = lambda x, y: x % y  # noqa: E731
+        if fn is None:
+            raise _unsafe(node, f"operator '{op}'")
+        try:
+            return fn(a, b)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise _eval_error(node, f"'{op}' failed: {exc}") from None
+
+    def e_unary(self, node: Any) -> Value:
+        op, operand = node.children
+        value = self.eval(operand)
+        try:
+            return _UNARY[str(op)](value)
+        except TypeError as exc:
+            raise _eval_error(node, f"unary '{op}' failed: {exc}") from None
+
+    def e_not_op(self, node: Any) -> Value:
+        return not self.eval(node.children[0])
+
+    def e_and_test(self, node: Any) -> Value:
+        value: Value = True
+        for child in node.children:
+            value = self.eval(child)
+            if not value:
+                return value
+        return value
+
+    def e_or_test(self, node: Any) -> Value:
+        value: Value = False
+        for child in node.children:
+            value = self.eval(child)
+            if value:
+                return value
+        return value
+
+    def e_comparison(self, node: Any) -> Value:
+        kids = node.children
+        left = self.eval(kids[0])
+        for op, operand in zip(kids[1::2], kids[2::2], strict=True):
+            right = self.eval(operand)
+            key = re.sub(r"\s+", "", str(op))
+            try:
+                if not _COMPARE[key](left, right):
+                    return False
+            except TypeError as exc:
+                raise _eval_error(node, f"comparison failed: {exc}") from None
+            left = right
+        return True
+
+    def e_cond_expr(self, node: Any) -> Value:
+        body, test, orelse = node.children
+        return self.eval(body) if self.truth(test) else self.eval(orelse)
+
+    def e_getitem(self, node: Any) -> Value:
+        container = self.eval(node.children[0])
+        index = node.children[1]
+        if isinstance(container, _Module | _XmVars):
+            raise _unsafe(node, "subscript of a module")
+        try:
+            if getattr(index, "data", "") == "slice":
+                parts = [self.eval(p.children[0]) if p.children else None
+                         for p in index.children]
+                return container[slice(*parts)]
+            return container[self.eval(index)]
+        except (TypeError, IndexError, KeyError, ValueError) as exc:
+            raise _eval_error(node, f"subscript failed: {exc!r}") from None
+
+    def e_getattr(self, node: Any) -> Value:
+        raise _unsafe(node, f"attribute access '.{node.children[1]}' outside a call")
+
+    def e_call(self, node: Any) -> Value:
+        func = node.children[0]
+        args, kwargs = self.arguments(node)
+        if func.data == "name":
+            return self.call_builtin(str(func.children[0]), args, kwargs, node)
+        if func.data == "getattr":
+            owner = self.eval(func.children[0])
+            return self.call_method(owner, str(func.children[1]), args, kwargs, node)
+        raise _unsafe(node, "call of a computed function")
+
+    def arguments(self, node: Any) -> tuple[list[Value], dict[str, Value]]:
+        args: list[Value] = []
+        kwargs: dict[str, Value] = {}
+        arglist = node.children[1] if len(node.children) > 1 else None
+        for arg in arglist.children if arglist is not None else ():
+            if arg.data == "star_arg":
+                raise _unsafe(arg, "'*' / '**' argument")
+            if len(arg.children) == 2:
+                key = arg.children[0]
+                if getattr(key, "data", "") != "name":
+                    raise _eval_error(arg, "keyword argument must be a name")
+                kwargs[str(key.children[0])] = self.lazy_kwarg(arg.children[1])
+            else:
+                args.append(self.eval(arg.children[0]))
+        return args, kwargs
+
+    def lazy_kwarg(self, node: Any) -> Value:
+        """Keyword values of xm_vars.var(check=fn) name functions we never define."""
+        if getattr(node, "data", "") == "name" and str(node.children[0]) not in self.env:
+            return None
+        return self.eval(node)
+
+    def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value],
+                     node: Any) -> Value:
+        kind = _CASTS.get(name)
+        if kind is None or kwargs:
+            raise _unsafe(node, f"call of '{name}()'",
+                          hint="only int(), str(), float(), bool(), len() are read")
+        try:
+            if kind is len:
+                if len(args) != 1:
+                    raise _eval_error(node, "len() takes one argument")
+                return len(args[0])
+            return _cast(kind, args, node)
+        except (TypeError, ValueError) as exc:
+            raise _eval_error(node, f"{name}() failed: {exc}") from None
+
+    def call_method(self, owner: Value, method: str, args: list[Value],
+                    kwargs: dict[str, Value], node: Any) -> Value:
+        if isinstance(owner, _Module):
+            return self.call_module(owner.name, method, args, node)
+        if isinstance(owner, _XmVars):
+            return self.xm_vars_call(method, args, kwargs, node)
+        if kwargs or method.startswith("_"):
+            raise _unsafe(node, f"method call '.{method}()'")
+        allowed = _STR_METHODS if isinstance(owner, str) else (
+            _LIST_METHODS if isinstance(owner, list) else frozenset())
+        if method not in allowed:
+            raise _unsafe(node, f"method call '.{method}()' on {type(owner).__name__}")
+        if method in ("append", "extend") and _size(owner, 0) + _size(args, 0) > MAX_SIZE:
+            raise _unsafe(node, "list larger than the limit")
+        try:
+            return getattr(owner, method)(*args)
+        except (TypeError, ValueError) as exc:
+            raise _eval_error(node, f".{method}() failed: {exc}") from None
+
+    def call_module(self, module: str, fn: str, args: list[Value], node: Any) -> Value:
+        if module == "os" and fn == "uname" and not args:
+            return ("Linux", "localhost", "", "", self.host.arch)
+        if module == "re" and fn in ("search", "match"):
+            return _regex(fn, args, node)
+        raise _unsafe(node, f"call of '{module}.{fn}()'",
+                      hint="only os.uname(), re.search() and re.match() are read")
+
+    def xm_vars_call(self, method: str, args: list[Value], kwargs: dict[str, Value],
+                     node: Any) -> Value:
+        """``xm_vars.var('vmid', use=..., check=...)`` declares a --define variable."""
+        if method == "var" and args and isinstance(args[0], str):
+            self.declared.add(args[0])
+            return None
+        if method == "check":
+            missing = sorted(v for v in self.declared if v not in self.defines)
+            if missing:
+                start, end = _span(node)
+                raise _Skip(
+                    f"xm create variable(s) {', '.join(missing)} not given", start, end,
+                    "xm-define", hint="pass them with --define NAME=VALUE")
+            return None
+        raise _unsafe(node, f"call of 'xm_vars.{method}()'")
+
+    def e_backquote(self, node: Any) -> Value:
+        raise _unsafe(node, "backquote (repr)")
+
+    def e_lambda_expr(self, node: Any) -> Value:
+        raise _unsafe(node, "lambda")
+
+    def e_comprehension(self, node: Any) -> Value:
+        raise _unsafe(node, "comprehension")
+
+
+def _define_value(text: str) -> Value:
+    """``--define vmid=3``: integers become ints (xm_vars checks did int(val))."""
+    return int(text) if re.fullmatch(r"[-+]?\d+", text) else text
+
+
+def _items(node: Any) -> list[Any]:
+    """Items of ``[...]`` / ``{...}``: the optional list_items / dict_items child."""
+    return list(node.children[0].children) if node.children else []
+
+
+_CASTS: dict[str, Any] = {"int": int, "str": str, "float": float, "bool": bool, "len": len}
+
+_STATEMENTS: dict[str, Callable[[_Evaluator, Any], None]] = {
+    "simple_stmt": _Evaluator.simple_stmt,
+    "expr_stmt": _Evaluator.expr_stmt,
+    "import_stmt": _Evaluator.import_stmt,
+    "from_import": _Evaluator.from_import,
+    "pass_stmt": _Evaluator.pass_stmt,
+    "other_stmt": _Evaluator.other_stmt,
+    "block_stmt": _Evaluator.block_stmt,
+    "if_stmt": _Evaluator.if_stmt,
+    "suite": _Evaluator.suite,
+}
+
+_EXPRESSIONS: dict[str, Callable[[_Evaluator, Any], Value]] = {
+    "name": _Evaluator.e_name,
+    "number": _Evaluator.e_number,
+    "strings": _Evaluator.e_strings,
+    "list": _Evaluator.e_list,
+    "tuple_items": _Evaluator.e_tuple,
+    "tuple_bare": _Evaluator.e_tuple,
+    "empty_tuple": _Evaluator.e_empty_tuple,
+    "paren": _Evaluator.e_paren,
+    "dict": _Evaluator.e_dict,
+    "arith": _Evaluator.e_arith,
+    "term": _Evaluator.e_arith,
+    "power": _Evaluator.e_power,
+    "unary": _Evaluator.e_unary,
+    "not_op": _Evaluator.e_not_op,
+    "and_test": _Evaluator.e_and_test,
+    "or_test": _Evaluator.e_or_test,
+    "comparison": _Evaluator.e_comparison,
+    "cond_expr": _Evaluator.e_cond_expr,
+    "getitem": _Evaluator.e_getitem,
+    "getattr": _Evaluator.e_getattr,
+    "call": _Evaluator.e_call,
+    "backquote": _Evaluator.e_backquote,
+    "lambda_expr": _Evaluator.e_lambda_expr,
+    "comprehension": _Evaluator.e_comprehension,
+}
+
+
+def read_xm(
+    text: str | bytes,
+    name: str = "<xm>",
+    host: HostInfo | None = None,
+    defines: Mapping[str, str] | None = None,
+) -> XmConfig:
+    """Parse and evaluate the safe subset; everything else becomes a diagnostic."""
+    src, tree = parse_xm(text, name)
+    ev = _Evaluator(src, host or HostInfo(), defines or {})
+    try:
+        ev.run(tree)
+    except RecursionError:
+        ev.diags.append(Diagnostic("error", "config nested too deeply", src, 0, 1,
+                                   code="unsafe"))
+    hidden = (_Module, _XmVars)
+    bindings = tuple(
+        XmBinding(n, ev.env[n], *ev.spans[n])
+        for n in ev.order
+        if n in ev.env and not isinstance(ev.env[n], hidden)
+    )
+    return XmConfig(src, bindings, tuple(ev.diags))
