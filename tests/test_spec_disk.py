@@ -1,0 +1,141 @@
+"""Disk specs: differential against libxlutil's xlu_disk_parse, and goldens."""
+
+from __future__ import annotations
+
+import pytest
+from spec_support import to_json
+
+from xl_py.errors import ConfigValueError
+from xl_py.settings.disk import parse_disk
+
+DISK_CASES = [
+    # positional forms
+    "/dev/vg/guest,raw,xvda,rw",
+    "/dev/vg/guest,,xvda,rw",
+    "/dev/vg/guest,xvda,w",
+    "/dev/vg/guest,qcow2,hda,r",
+    "/a.img,qcow,hdb,ro",
+    "/a.vhd,vhd,xvdc",
+    "/a.qed,qed,xvdc,w",
+    "/a,raw,xvda,rw,extra",
+    "/a,badfmt,xvda",
+    "/a,raw,xvda,rx",
+    "/a,raw,xvda,",
+    "/a,raw,xvda",
+    "/a",
+    "/a,raw",
+    "",
+    ",",
+    ",,hdc:cdrom,r",
+    ",hdc:cdrom,r",
+    "/iso/x.iso,raw,hdc:cdrom,r",
+    "/iso/x.iso,hdc:cdrom,r",
+    ",raw,hdc:cdrom,r",
+    "/a,hdd:disk,w",
+    "/a,hdd:floppy,w",
+    "/a,raw,xvda:cdrom",
+    # deprecated prefixes
+    "phy:/dev/vg/x,xvda,w",
+    "file:/images/x.img,xvda,w",
+    "tap:aio:/images/x.img,xvda,w",
+    "tap:qcow2:/images/x.qcow2,xvda,w",
+    "tap:tapdisk:aio:/x,xvda,w",
+    "tap2:aio:/x,xvda,w",
+    "tapdisk:aio:/x,xvda,w",
+    "aio:/x,xvda,w",
+    "ioemu:/x,hda,w",
+    "raw:/x,xvda,w",
+    "qcow:/x,xvda,w",
+    "qcow2:/x,xvda,w",
+    "vhd:/x,xvda,w",
+    "vhd:/x,raw,xvda,w",
+    "qcow2:/x,xvda,w,format=raw",
+    "qcow2:/x,xvda,w,format=qcow2",
+    "iscsi:iqn.2001-05.com.example:target,xvda,w",
+    "nbd:host:1234,xvda,w",
+    "enbd:host,xvda,w",
+    "drbd:res0,xvda,w",
+    "drbd:res0,xvda,w,script=block-x",
+    "foo:/x,xvda,w",
+    "foo:bar,xvda,w",
+    "phy:/dev/x,hdc:cdrom,r",
+    "file:,hdc:cdrom,r",
+    "phy:",
+    # key=value forms
+    "vdev=xvda,target=/dev/x",
+    "vdev=xvda,access=r,target=/dev/x",
+    "vdev=xvda,access=ro,format=qcow2,target=/x.qcow2",
+    "format=raw, vdev=xvda, access=w, target=/dev/vg/guest",
+    "target=/dev/x,vdev=xvda",
+    "vdev=xvda,target=/path/with,comma,",
+    "vdev=xvda,target=",
+    "vdev=hdc,devtype=cdrom,target=/x.iso",
+    "vdev=hdc,devtype=cdrom",
+    "hdc,devtype=cdrom",
+    "vdev=hdc,cdrom",
+    "vdev=hda,devtype=disk,target=/x",
+    "vdev=hda,devtype=floppy,target=/x",
+    "vdev=xvda,access=x,target=/x",
+    "vdev=xvda,format=qcow3,target=/x",
+    "vdev=xvda,backendtype=phy,target=/dev/x",
+    "vdev=xvda,backendtype=tap,target=/x",
+    "vdev=xvda,backendtype=qdisk,target=/x",
+    "vdev=xvda,backendtype=standalone,target=/x",
+    "vdev=xvda,backendtype=blk,target=/x",
+    "vdev=xvda,backendtype=phy,backendtype=qdisk,target=/x",
+    "vdev=xvda,backend=dom0,target=/x",
+    "vdev=xvda,backend=drvdom,backend=other,target=/x",
+    "vdev=xvda,specification=xen,target=/x",
+    "vdev=xvda,specification=virtio,target=/x",
+    "vdev=xvda,specification=scsi,target=/x",
+    "vdev=xvda,script=block-iscsi,target=iqn",
+    "vdev=xvda,script=a,script=b,target=iqn",
+    "vdev=xvda,direct-io-safe,target=/x",
+    "vdev=xvda,discard,target=/x",
+    "vdev=xvda,no-discard,target=/x",
+    "vdev=xvda,discard,no-discard,target=/x",
+    "vdev=xvda,trusted,target=/x",
+    "/x,xvda,w,trusted",
+    "vdev=xvda,untrusted,target=/x",
+    "vdev=xvda,colo,colo-host=h,colo-port=9000,colo-export=e,active-disk=/a,"
+    "hidden-disk=/h,target=/x",
+    "vdev=xvda,no-colo,target=/x",
+    "vdev=xvda,colo-port=abc,target=/x",
+    "vdev=xvda,colo-port=0,target=/x",
+    "vdev=xvda,vdev=xvdb,target=/x",
+    "/x,xvda,vdev=xvdb",
+    "vdev=xvda,foo=1,target=/x",
+    "vdev=xvda,foo=12,target=/x",
+    "vdev=xvda,Foo=1,target=/x",
+    "vdev=xvda,foo=,target=/x",
+    "vdev=xvda,=x,target=/x",
+    "vdev=xvda,target=/x,access=r",
+    "target=/dev/x",
+    "access=r",
+    "/x,xvda,w,cdrom",
+    "/x,xvda,w,devtype=cdrom",
+    "  /x,  xvda,  w",
+    "/x ,xvda ,w",
+    "/x,xvda,w ",
+    "phy:/dev/x,xvda,w,discard,direct-io-safe,backendtype=phy",
+    "/dev/x,raw,xvda,w,specification=virtio",
+    "format=,vdev=xvda,target=/x",
+    "format=vhd,format=vhd,vdev=xvda,target=/x",
+    "format=vhd,format=raw,vdev=xvda,target=/x",
+    "/x,xvda,r,access=w",
+    "/x,xvda,access=w,r",
+    "/a=b,xvda,w",
+    "vdev=xvda,target=/x\n,access=r",
+    "/x,xvda,w\n",
+]
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("spec", DISK_CASES)
+def test_disk_matches_libxlutil(reference, spec: str) -> None:
+    ref = reference.xlu_disk(spec)
+    if ref["rc"] != 0:
+        with pytest.raises(ConfigValueError):
+            parse_disk(spec)
+        return
+    assert to_json(parse_disk(spec)) == ref["libxl_disk"], ref
