@@ -1,4 +1,10 @@
-"""Run the reference Xen 4.17 tools: `xl -N create` and libxlutil.
+"""Run the reference Xen 4.17 tools: `xl -N create`, libxlutil, xenstored.
+
+The tools are Debian 12's own binaries, unmodified, fetched by
+tools/fetch-reference.sh into the cache (XLREF_CACHE, default
+<repo>/.cache/xen-4.17) and run on this machine without a hypervisor under
+our LD_PRELOAD stand-in, tests/reference/nohv_shim.c.  See
+docs/reference-harness.md.
 
 STABLE API (other tests import these names; keep them):
 
@@ -8,22 +14,47 @@ STABLE API (other tests import these names; keep them):
     xlu_disk(spec) / xlu_pci(spec) / xlu_vif_rate(rate) -> dict
     normalise_uuid(json_text) -> str      replaces the random c_info.uuid
 
-TEMPORARY implementation: delegates to ../shared/tools/nohv until the
-project's own harness (fetch + our LD_PRELOAD stand-in) replaces it.
+Also:
+
+    Host(cpus=2, nodes=1, memory_mb=4096, xen_cmdline="")   the stand-in host;
+        its defaults are xl_py._types.HostInfo's defaults.  Every xl_dryrun*
+        takes host=.
+    xl_dryrun_text(text, *args, name="guest.cfg", ...)      the config as text,
+        run from a temporary directory so messages name `name`
+    xl_dryrun_many(cfgs, *args, ...) -> list[Result]        in parallel
+    xlu_parse_text(text, name="guest.cfg", keys=None, all_keys=False)
+    xlu_rdm(spec) -> dict
+    start_xenstored(directory, flavour="c"|"ocaml") -> socket path
+    stop_xenstored(directory);  xenstore_env(directory) -> env for xenstore-* clients
+    tools() -> Tools                      paths of the cached binaries
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import os
+import platform
 import re
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "tools" / "nohv"
-STATE = Path(os.environ.get("XLREF_DIR", "/tmp/xlref"))
+REPO = Path(__file__).resolve().parents[2]
+FETCH = REPO / "tools" / "fetch-reference.sh"
+XL_CONF = "/etc/xen/xl.conf"
+
+# Variables of ours and of the tools that must not leak from the caller.
+_SCRUB = ("LD_PRELOAD", "LD_LIBRARY_PATH", "XENSTORED_PATH", "XENSTORED_RUNDIR",
+          "XLREF_XL_CONF", "XLREF_HOST_CPUS", "XLREF_HOST_NODES",
+          "XLREF_HOST_MEMORY_MB", "XLREF_XEN_CMDLINE", "XLREF_XS_RUNDIR")
 
 
 @dataclass(frozen=True)
@@ -33,61 +64,152 @@ class Result:
     stderr: str
 
 
+@dataclass(frozen=True)
+class Host:
+    """What the shim tells xl about the host (libxl_get_physinfo & co)."""
+
+    cpus: int = 2
+    nodes: int = 1
+    memory_mb: int = 4096
+    xen_cmdline: str = ""
+
+    def env(self) -> dict[str, str]:
+        return {"XLREF_HOST_CPUS": str(self.cpus), "XLREF_HOST_NODES": str(self.nodes),
+                "XLREF_HOST_MEMORY_MB": str(self.memory_mb),
+                "XLREF_XEN_CMDLINE": self.xen_cmdline}
+
+
+DEFAULT_HOST = Host()
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The unpacked reference tree."""
+
+    cache: Path
+
+    @property
+    def root(self) -> Path:
+        return self.cache / "root"
+
+    @property
+    def libdir(self) -> Path:
+        return self.root / "usr" / "lib" / "x86_64-linux-gnu"
+
+    @property
+    def bindir(self) -> Path:
+        return self.root / "usr" / "lib" / "xen-4.17" / "bin"
+
+    @property
+    def xl(self) -> Path:
+        return self.bindir / "xl"
+
+    @property
+    def shim(self) -> Path:
+        return self.cache / "nohv_shim.so"
+
+    @property
+    def empty_xl_conf(self) -> Path:
+        return self.cache / "empty-xl.conf"
+
+    def versions(self) -> dict[str, str]:
+        """Debian package -> version actually unpacked."""
+        lines = (self.cache / "versions.txt").read_text().splitlines()
+        return dict(line.split(" ", 1) for line in lines if " " in line)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XLREF_CACHE") or REPO / ".cache" / "xen-4.17")
+
+
+@functools.cache
+def _prepare() -> Tools | str:
+    """Fetch and build once per process; a str is the reason it failed."""
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return f"reference Xen tools need linux/x86_64, not {sys.platform}/{platform.machine()}"
+    if os.environ.get("XLREF_DISABLE"):
+        return "reference Xen tools disabled (XLREF_DISABLE is set)"
+    env = dict(os.environ, XLREF_CACHE=str(cache_dir()))
+    try:
+        proc = subprocess.run(["bash", str(FETCH)], capture_output=True, text=True,
+                              env=env, timeout=900, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"reference Xen tools unavailable: {FETCH.name}: {exc}"
+    if proc.returncode:
+        lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
+        return f"reference Xen tools unavailable: {lines[-1]}"
+    return Tools(Path(proc.stdout.strip().splitlines()[-1]))
+
+
 def unavailable() -> str | None:
-    if not (SHARED / "xl-dryrun.sh").exists():
-        return f"reference tools not found at {SHARED}"
-    return None
+    prepared = _prepare()
+    return prepared if isinstance(prepared, str) else None
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("XS_CACHE", str(STATE / "xen"))
-    env.setdefault("XS_DIR", str(STATE / "xs"))
+def tools() -> Tools:
+    prepared = _prepare()
+    if isinstance(prepared, str):
+        raise RuntimeError(prepared)
+    return prepared
+
+
+# ---------------------------------------------------------------- xl -N create
+
+
+def xl_env(xl_conf: str | Path | None = None, host: Host = DEFAULT_HOST,
+           base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment that runs the reference `xl` on the shim.
+
+    xl_conf replaces /etc/xen/xl.conf; None means an empty file (so xl neither
+    reads the machine's xl.conf nor warns that it is missing).
+    """
+    t = tools()
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _SCRUB}
+    env.update(host.env())
+    env.update(LC_ALL="C", LD_LIBRARY_PATH=str(t.libdir), LD_PRELOAD=str(t.shim),
+               XLREF_XL_CONF=str(Path(xl_conf).resolve() if xl_conf else t.empty_xl_conf))
     return env
 
 
-def xl_dryrun(cfg: str | Path, *args: str, xl_conf: str | Path | None = None) -> Result:
-    if xl_conf is not None:
-        raise NotImplementedError("xl_conf needs the project's own harness")
-    proc = subprocess.run([str(SHARED / "xl-dryrun.sh"), str(cfg), *args],
-                          capture_output=True, text=True, env=_env(), timeout=60)
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+def xl_dryrun(cfg: str | Path, *args: str, xl_conf: str | Path | None = None,
+              host: Host = DEFAULT_HOST, cwd: str | Path | None = None,
+              timeout: float = 60) -> Result:
+    """`xl -N create CFG ARGS...`: JSON on stdout, xl's messages on stderr."""
+    proc = subprocess.run([str(tools().xl), "-N", "create", str(cfg), *args],
+                          capture_output=True, env=xl_env(xl_conf, host), cwd=cwd,
+                          timeout=timeout, check=False)
+    return Result(proc.returncode, _decode(proc.stdout), _decode(proc.stderr))
 
 
-def _ensure_unpacked() -> None:
-    if not (STATE / "xen" / "root" / "usr" / "lib" / "x86_64-linux-gnu").is_dir():
-        subprocess.run([str(SHARED / "start-xenstored.sh"), str(STATE / "xs"), "c"],
-                       capture_output=True, env=_env(), timeout=300, check=True)
+def xl_dryrun_text(text: str | bytes, *args: str, name: str = "guest.cfg",
+                   xl_conf: str | Path | None = None, host: Host = DEFAULT_HOST,
+                   timeout: float = 60) -> Result:
+    """Like xl_dryrun, for config text; xl's messages name the file `name`."""
+    data = text.encode() if isinstance(text, str) else text
+    with tempfile.TemporaryDirectory(prefix="xlref-") as tmp:
+        path = Path(tmp, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        conf = Path(xl_conf).resolve() if xl_conf else None
+        return xl_dryrun(name, *args, xl_conf=conf, host=host, cwd=tmp, timeout=timeout)
 
 
-def _oracle(*args: str) -> dict[str, object]:
-    _ensure_unpacked()
-    proc = subprocess.run([sys.executable, str(SHARED / "xlu_oracle.py"), *args],
-                          capture_output=True, text=True, env=_env(), timeout=60)
-    out: dict[str, object] = json.loads(proc.stdout)
-    return out
+def xl_dryrun_many(cfgs: Iterable[str | Path], *args: str,
+                   xl_conf: str | Path | None = None, host: Host = DEFAULT_HOST,
+                   workers: int | None = None) -> list[Result]:
+    """xl_dryrun for many files, in parallel threads (one xl process each)."""
+    paths = list(cfgs)
+    tools()  # fetch once, before the threads
+
+    def one(cfg: str | Path) -> Result:
+        return xl_dryrun(cfg, *args, xl_conf=xl_conf, host=host)
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        return list(pool.map(one, paths))
 
 
-def xlu_parse(cfg: str | Path, keys: list[str] | None = None,
-              all_keys: bool = False) -> dict[str, object]:
-    args = [str(cfg)]
-    if all_keys:
-        args.append("--all")
-    for k in keys or []:
-        args += ["-k", k]
-    return _oracle(*args)
-
-
-def xlu_disk(spec: str) -> dict[str, object]:
-    return _oracle("--disk", spec)
-
-
-def xlu_pci(spec: str) -> dict[str, object]:
-    return _oracle("--pci", spec)
-
-
-def xlu_vif_rate(rate: str) -> dict[str, object]:
-    return _oracle("--vif-rate", rate)
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 _UUID = re.compile(r'("uuid": )"[0-9a-f-]{36}"')
@@ -95,3 +217,164 @@ _UUID = re.compile(r'("uuid": )"[0-9a-f-]{36}"')
 
 def normalise_uuid(text: str) -> str:
     return _UUID.sub(r'\1"<uuid>"', text, count=1)
+
+
+# ---------------------------------------------------------------- libxlutil
+
+
+@functools.cache
+def _oracle() -> Any:
+    from .xlu import Oracle
+
+    return Oracle(tools().libdir)
+
+
+def _keys(keys: list[str] | None, all_keys: bool) -> list[str]:
+    from .xlu import DEFAULT_KEYS
+
+    if keys:
+        return list(keys)
+    return [] if all_keys else list(DEFAULT_KEYS)
+
+
+def xlu_parse(cfg: str | Path, keys: list[str] | None = None,
+              all_keys: bool = False) -> dict[str, Any]:
+    """libxlutil's reading of a file.
+
+    keys: "name[:str|int|list|auto]" (default: the keys xl reads most);
+    all_keys: also every key present, with its line and operator.
+    Returns {source, rc, errno, report, values, missing, errors[, lines]}.
+    """
+    result: dict[str, Any] = _oracle().parse(str(cfg), None, _keys(keys, all_keys), all_keys)
+    return result
+
+
+def xlu_parse_text(text: str | bytes, name: str = "guest.cfg", keys: list[str] | None = None,
+                   all_keys: bool = False) -> dict[str, Any]:
+    """xlu_parse for config text (xlu_cfg_readdata), reported as `name`."""
+    data = text.encode() if isinstance(text, str) else text
+    result: dict[str, Any] = _oracle().parse(name, data, _keys(keys, all_keys), all_keys)
+    return result
+
+
+def xlu_disk(spec: str) -> dict[str, Any]:
+    """xlu_disk_parse: {spec, rc, report, libxl_disk}."""
+    result: dict[str, Any] = _oracle().device("disk", spec)
+    return result
+
+
+def xlu_pci(spec: str) -> dict[str, Any]:
+    """xlu_pci_parse_spec_string: {spec, rc, report, libxl_pci}."""
+    result: dict[str, Any] = _oracle().device("pci", spec)
+    return result
+
+
+def xlu_vif_rate(rate: str) -> dict[str, Any]:
+    """xlu_vif_parse_rate: {spec, rc, report, libxl_nic}."""
+    result: dict[str, Any] = _oracle().device("rate", rate)
+    return result
+
+
+def xlu_rdm(spec: str) -> dict[str, Any]:
+    """xlu_rdm_parse: {spec, rc, report, libxl_rdm}."""
+    result: dict[str, Any] = _oracle().device("rdm", spec)
+    return result
+
+
+# ---------------------------------------------------------------- xenstored
+
+
+def _xenstored_command(directory: Path, flavour: str) -> tuple[list[str], dict[str, str]]:
+    t = tools()
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.update(DEFAULT_HOST.env())
+    env.update(LD_LIBRARY_PATH=str(t.libdir), LD_PRELOAD=str(t.shim))
+    if flavour == "c":
+        env["XENSTORED_RUNDIR"] = str(directory)
+        return [str(t.bindir / "xenstored"), "--no-fork"], env
+    if flavour == "ocaml":
+        conf = directory / "oxenstored.conf"
+        conf.write_text(f"pid-file = {directory}/oxenstored.pid\n"
+                        "persistent = false\n"
+                        f"xenstored-log-file = {directory}/oxenstored.log\n"
+                        f"access-log-file = {directory}/access.log\n")
+        env["XLREF_XS_RUNDIR"] = str(directory)
+        return [str(t.bindir / "oxenstored"), "--no-fork", "--config-file", str(conf)], env
+    raise ValueError(f"xenstored flavour must be 'c' or 'ocaml', not {flavour!r}")
+
+
+def _answers(sock: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(str(sock))
+        except OSError:
+            return False
+    return True
+
+
+def start_xenstored(directory: str | Path, flavour: str = "c", timeout: float = 10) -> Path:
+    """A real xenstored (C or OCaml) on DIRECTORY/socket; idempotent.
+
+    Its pid is in DIRECTORY/xenstored.pid; stop it with stop_xenstored().
+    """
+    d = Path(directory).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    sock = d / "socket"
+    if _running(d) and _answers(sock):
+        return sock
+    sock.unlink(missing_ok=True)
+    argv, env = _xenstored_command(d, flavour)
+    with open(d / "xenstored.log", "ab") as log:
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=log, start_new_session=True)
+    (d / "xenstored.pid").write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if _answers(sock):
+            return sock
+        time.sleep(0.02)
+    stop_xenstored(d)
+    log_text = (d / "xenstored.log").read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"{flavour} xenstored did not come up on {sock}:\n{log_text}")
+
+
+def _running(d: Path) -> int | None:
+    try:
+        pid = int((d / "xenstored.pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def stop_xenstored(directory: str | Path) -> None:
+    d = Path(directory).resolve()
+    pid = _running(d)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    (d / "xenstored.pid").unlink(missing_ok=True)
+    (d / "socket").unlink(missing_ok=True)
+
+
+def xenstore_env(directory: str | Path) -> dict[str, str]:
+    """Environment for the xenstore-* clients (and libxenstore) to use DIRECTORY's daemon."""
+    t = tools()
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.update(XENSTORED_PATH=str(Path(directory).resolve() / "socket"),
+               LD_LIBRARY_PATH=str(t.libdir),
+               PATH=f"{t.root / 'usr' / 'bin'}:{t.bindir}:{env.get('PATH', '')}")
+    return env
