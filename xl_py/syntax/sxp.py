@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-from xl_py.errors import ConfigSyntaxError, Source
+from xl_py.errors import ConfigError, ConfigSyntaxError, Source
 from xl_py.syntax.xm import grammar_path
 
 
@@ -122,11 +122,12 @@ def parse_sxp(text: str | bytes, name: str = "<sxp>") -> SxpDocument:
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            src = Source(name, text.decode("utf-8", "replace"))
-            pos = len(text[: exc.start].decode("utf-8", "replace"))
+            src = Source(name, raw.decode("utf-8", "replace"))
+            pos = len(raw[: exc.start].decode("utf-8", "replace"))
             raise ConfigSyntaxError.at("invalid UTF-8 in SXP config", src, pos, pos + 1) from None
     src = Source(name, text)
     try:
@@ -146,7 +147,7 @@ def parse_sxp(text: str | bytes, name: str = "<sxp>") -> SxpDocument:
     return SxpDocument(src, tuple(_build(child, src) for child in tree.children))
 
 
-def _syntax_error(src: Source, pos: int) -> ConfigSyntaxError:
+def _syntax_error(src: Source, pos: int) -> ConfigError:
     ch = src.text[pos:pos + 1]
     if ch in "'\"":
         return ConfigSyntaxError.at("unterminated string", src, pos, pos + 1,
@@ -155,7 +156,7 @@ def _syntax_error(src: Source, pos: int) -> ConfigSyntaxError:
                                 expected="an atom, a string or a list")
 
 
-def _unclosed(src: Source) -> ConfigSyntaxError:
+def _unclosed(src: Source) -> ConfigError:
     """Point at the innermost '(' that never closed."""
     depth: list[int] = []
     for m in re.finditer(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|#[^\n]*|[()]", src.text, re.S):
