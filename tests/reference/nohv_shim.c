@@ -27,7 +27,8 @@
  *   XLREF_HOST_MEMORY_MB  host memory, all free (default 4096)
  *   XLREF_XEN_CMDLINE     the hypervisor command line (default empty)
  *   XLREF_XS_RUNDIR       where oxenstored's hard-coded /var/run/xenstored
- *                         paths go
+ *                         paths go (oxenstored also raises RLIMIT_NOFILE to
+ *                         fs.nr_open: above the hard limit, we clamp)
  *   XLREF_SHIM_DEBUG      log every call answered to stderr
  *
  * Written for the xl_py project; GPL-2.0-or-later.
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -582,4 +584,26 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
     snprintf(moved.sun_path, sizeof(moved.sun_path), "%s", path);
     trace("bind %s", moved.sun_path);
     return real(fd, (const struct sockaddr *)&moved, sizeof(moved));
+}
+
+/* oxenstored raises RLIMIT_NOFILE to fs.nr_open; unprivileged or in a
+ * container that fails, so settle for the hard limit we have. */
+EXPORT int setrlimit(__rlimit_resource_t resource, const struct rlimit *rlim)
+{
+    int (*real)(__rlimit_resource_t, const struct rlimit *) =
+        (int (*)(__rlimit_resource_t, const struct rlimit *))next_symbol("setrlimit");
+    struct rlimit have, want;
+
+    if (real(resource, rlim) == 0 || errno != EPERM || resource != RLIMIT_NOFILE ||
+        getrlimit(resource, &have))
+        return real(resource, rlim);
+    want.rlim_max = rlim->rlim_max < have.rlim_max ? rlim->rlim_max : have.rlim_max;
+    want.rlim_cur = rlim->rlim_cur < want.rlim_max ? rlim->rlim_cur : want.rlim_max;
+    trace("setrlimit NOFILE clamped to %lu", (unsigned long)want.rlim_max);
+    return real(resource, &want);
+}
+
+EXPORT int setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *rlim)
+{
+    return setrlimit(resource, (const struct rlimit *)rlim);   /* same layout on LP64 */
 }

@@ -297,7 +297,10 @@ def _xenstored_command(directory: Path, flavour: str) -> tuple[list[str], dict[s
         conf.write_text(f"pid-file = {directory}/oxenstored.pid\n"
                         "persistent = false\n"
                         f"xenstored-log-file = {directory}/oxenstored.log\n"
-                        f"access-log-file = {directory}/access.log\n")
+                        f"access-log-file = {directory}/access.log\n"
+                        # dom0's ring and port: answered by the shim
+                        "xenstored-kva = /proc/xen/xsd_kva\n"
+                        "xenstored-port = /proc/xen/xsd_port\n")
         env["XLREF_XS_RUNDIR"] = str(directory)
         return [str(t.bindir / "oxenstored"), "--no-fork", "--config-file", str(conf)], env
     raise ValueError(f"xenstored flavour must be 'c' or 'ocaml', not {flavour!r}")
