@@ -1,0 +1,353 @@
+"""xl.cfg text -> :class:`Document`: the language of Xen 4.17's libxlutil.
+
+The language is specified by ``grammar/xlcfg.lark``; this module is a
+hand-written scanner and LL(1) parser for it, because it has to start in a
+millisecond and parse thousands of configs a second (the test suite checks it
+against the Lark grammar and against the real libxlutil).
+
+Lexing follows ``libxlu_cfg_l.l``::
+
+    key     [a-z][._0-9a-z]*           number  [0-9][0-9a-fx]*
+    string  '...' or "..." on one line, backslash escapes (escapes.py)
+    ops     =  +=  ,  ;  [  ]          blanks  space and tab only
+    newline \\n ; a comment runs from # to the end of the line
+
+and parsing ``libxlu_cfg_y.y``::
+
+    file      := (statement? (NEWLINE | ';'))* statement?
+    statement := key ('=' | '+=') value
+    value     := number | string | '[' NL* (value NL* (',' NL* value NL*)* (',' NL*)?)? ']'
+
+Like xl, an error skips the rest of its statement and parsing goes on, so
+every broken line is reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NoReturn
+
+from xl_py.errors import ConfigSyntaxError, Diagnostic, Source
+from xl_py.syntax.document import Atom, Document, ListValue, Op, Statement, Value
+from xl_py.syntax.escapes import EscapeProblem, dequote
+
+MAX_BYTES = 4 * 1024 * 1024  # no real config comes near; bounds time and memory
+MAX_DEPTH = 100  # nested lists; xl's bison stack gives up near 5,000
+MAX_ERRORS = 20
+
+EXPECTED_KEY = "a setting such as memory = 512 (keys are lower-case letters, digits, '.' or '_')"
+EXPECTED_OP = "'=' or '+='"
+EXPECTED_VALUE = "a value: a number, a 'string' or a [list]"
+EXPECTED_ITEM = "a list item (a number, a 'string' or a [list]) or ']'"
+EXPECTED_SEPARATOR = "',' or ']'"
+EXPECTED_END = "the end of the statement: a newline or ';'"
+PYTHON_CHARS = "+-.():"
+
+_TOKEN = re.compile(
+    r"""[ \t]*(?:
+      (?P<nl>\n)
+    | (?P<comment>\#[^\n]*)
+    | (?P<key>[a-z][._0-9a-z]*)
+    | (?P<num>[0-9][0-9a-fx]*)
+    | (?P<str>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+    | (?P<op>\+=|[=,;\[\]])
+    | (?P<bad>[^ \t\n][^ \t\n]*)
+    | (?P<eof>\Z)
+    )""",
+    re.VERBOSE,
+)
+
+# (kind, start, end); kind is a _TOKEN group name, or the operator itself
+Token = tuple[str, int, int]
+
+
+class _Fail(Exception):
+    """One syntax error; the statement loop records it and recovers."""
+
+    def __init__(self, diagnostic: Diagnostic, index: int) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        self.index = index
+
+
+def parse_xlcfg(text: str | bytes, name: str) -> Document:
+    """Parse xl.cfg (or xl.conf) text; raise ConfigSyntaxError with every error found."""
+    if isinstance(text, bytes):
+        text = decode_config(text, name)
+    elif len(text) > MAX_BYTES:
+        _too_large(name, len(text))
+    source = Source(name, text)
+    nul = text.find("\0")
+    if nul >= 0:
+        raise ConfigSyntaxError.at(
+            "NUL byte in the file: this is binary data, not an xl config", source, nul, nul + 1,
+            expected="a text file", code="binary")
+    return _Parser(source).document()
+
+
+def decode_config(data: bytes, name: str) -> str:
+    """Strict UTF-8; an invalid sequence is an error at its line and column."""
+    if len(data) > MAX_BYTES:
+        _too_large(name, len(data))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = len(data[:exc.start].decode("utf-8"))
+        source = Source(name, data.decode("utf-8", "replace"))
+        bad = data[exc.start:exc.end].hex(" ")
+        raise ConfigSyntaxError.at(
+            f"invalid UTF-8 (byte {bad})", source, offset, offset + 1,
+            expected="a text file in UTF-8",
+            hint="convert it, e.g. iconv -f latin1 -t utf-8", code="encoding") from None
+
+
+def _too_large(name: str, size: int) -> NoReturn:
+    raise ConfigSyntaxError.at(
+        f"{name}: file is too large for a config ({size} bytes; the limit is "
+        f"{MAX_BYTES // (1024 * 1024)} MiB)", code="too-large")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Every token except blanks and comments, ending with an ``eof`` token."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "comment":
+            continue
+        assert kind is not None
+        start, end = match.span(kind)
+        if kind == "op":
+            kind = text[start:end]
+        append((kind, start, end))
+        if kind == "eof":
+            break
+    return tokens
+
+
+class _Parser:
+    """One pass over the tokens; spans point into ``source.text``."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.text = source.text
+        self.tokens = tokenize(source.text)
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.python_at = -1
+
+    def document(self) -> Document:
+        statements: list[Statement] = []
+        tokens = self.tokens
+        index = 0
+        while True:
+            kind = tokens[index][0]
+            if kind == "nl" or kind == ";":
+                index += 1
+            elif kind == "eof":
+                break
+            else:
+                try:
+                    statement, index = self.statement(index)
+                    statements.append(statement)
+                except _Fail as fail:
+                    self.errors.append(fail.diagnostic)
+                    if len(self.errors) >= MAX_ERRORS:
+                        break
+                    index = self.recover(fail.index)
+        if self.errors:
+            self.raise_errors()
+        return Document(self.source, tuple(statements), tuple(self.warnings))
+
+    # -- grammar rules ------------------------------------------------------
+
+    def statement(self, index: int) -> tuple[Statement, int]:
+        """statement := key ('=' | '+=') value (NEWLINE | ';' | EOF)"""
+        kind, key_start, key_end = self.tokens[index]
+        if kind != "key":
+            self.fail(index, EXPECTED_KEY)
+        op_kind = self.tokens[index + 1][0]
+        if op_kind != "=" and op_kind != "+=":
+            self.fail(index + 1, EXPECTED_OP)
+        op: Op = "=" if op_kind == "=" else "+="
+        value, index = self.value(index + 2, 0)
+        end_kind = self.tokens[index][0]
+        if end_kind != "nl" and end_kind != ";" and end_kind != "eof":
+            self.fail(index, EXPECTED_END)
+        key = self.text[key_start:key_end]
+        return Statement(key, (key_start, key_end), op, value, (key_start, value.span[1])), index
+
+    def value(self, index: int, depth: int) -> tuple[Value, int]:
+        """value := number | string | list"""
+        kind, start, end = self.tokens[index]
+        if kind == "num":
+            return Atom(self.text[start:end], (start, end), False), index + 1
+        if kind == "str":
+            return Atom(self.string(index), (start, end), True), index + 1
+        if kind == "[":
+            return self.list_value(index, depth + 1)
+        self.fail(index, EXPECTED_VALUE if depth == 0 else EXPECTED_ITEM)
+
+    def list_value(self, index: int, depth: int) -> tuple[ListValue, int]:
+        """'[' NL* (value NL* (',' NL* value NL*)* (',' NL*)?)? ']'"""
+        tokens = self.tokens
+        open_at = index
+        if depth > MAX_DEPTH:
+            self.fail(index, f"at most {MAX_DEPTH} levels of nested lists",
+                      message=f"lists are nested more than {MAX_DEPTH} deep")
+        items: list[Value] = []
+        index = self.skip_newlines(index + 1)
+        while tokens[index][0] != "]":
+            item, index = self.value(index, depth)
+            items.append(item)
+            index = self.skip_newlines(index)
+            kind = tokens[index][0]
+            if kind == ",":
+                index = self.skip_newlines(index + 1)
+            elif kind != "]":
+                self.fail(index, EXPECTED_SEPARATOR, open_at=open_at)
+        span = (tokens[open_at][1], tokens[index][2])
+        return ListValue(tuple(items), span), index + 1
+
+    def skip_newlines(self, index: int) -> int:
+        tokens = self.tokens
+        while tokens[index][0] == "nl":
+            index += 1
+        return index
+
+    def string(self, index: int) -> str:
+        _, start, end = self.tokens[index]
+        problems: list[EscapeProblem] = []
+        text = dequote(self.source, start, end, problems)
+        for problem in problems:
+            if problem.fatal:
+                raise _Fail(problem.diagnostic(self.source), index)
+            self.warnings.append(problem.diagnostic(self.source))
+        return text
+
+    # -- errors -------------------------------------------------------------
+
+    def fail(self, index: int, expected: str, *, message: str | None = None,
+             open_at: int | None = None) -> NoReturn:
+        kind, start, end = self.tokens[index]
+        if kind == "bad":
+            raise _Fail(self.lexical_error(start, end, expected), index)
+        hint = _unexpected_hint(kind, self.text[start:end], expected)
+        if open_at is not None and kind in ("key", "eof", ";"):
+            line, col = self.source.line_col(self.tokens[open_at][1])
+            hint = f"the list opened at line {line}, column {col} is not closed"
+        if kind in ("nl", "eof"):
+            end = start
+        raise _Fail(Diagnostic("error", message or f"unexpected {self.describe(index)}",
+                               self.source, start, end, expected, hint, code="syntax"), index)
+
+    def describe(self, index: int) -> str:
+        kind, start, end = self.tokens[index]
+        word = self.text[start:end]
+        if len(word) > 40:
+            word = word[:37] + "..."
+        return {
+            "nl": "end of line",
+            "eof": "end of file",
+            "key": f"word '{word}'",
+            "num": f"number {word}",
+            "str": f"string {word}",
+        }.get(kind, f"'{word}'")
+
+    def lexical_error(self, start: int, end: int, expected: str) -> Diagnostic:
+        char = self.text[start]
+        if char in PYTHON_CHARS and self.python_at < 0:
+            self.python_at = start
+        message, hint = _bad_character(char)
+        if char in "'\"":
+            end = self.text.find("\n", start)
+            end = len(self.text) if end < 0 else end
+            expected = f"a closing {char} before the end of the line"
+        return Diagnostic("error", message, self.source, start, end, expected, hint,
+                          code="lexical")
+
+    def recover(self, index: int) -> int:
+        """Skip the rest of a broken statement: to the next newline outside
+        brackets, or to a newline followed by ``key =`` (an unclosed list)."""
+        tokens = self.tokens
+        depth = 0
+        while True:
+            kind = tokens[index][0]
+            if kind == "eof":
+                return index
+            if kind == "bad":
+                if self.text[tokens[index][1]] in PYTHON_CHARS and self.python_at < 0:
+                    self.python_at = tokens[index][1]
+            elif kind == "[":
+                depth += 1
+            elif kind == "]":
+                depth -= 1
+            elif kind == "nl" and (depth <= 0 or self.starts_statement(index + 1)):
+                return index + 1
+            index += 1
+
+    def starts_statement(self, index: int) -> bool:
+        return self.tokens[index][0] == "key" and self.tokens[index + 1][0] in ("=", "+=")
+
+    def raise_errors(self) -> NoReturn:
+        diagnostics = list(self.errors)
+        if len(diagnostics) >= MAX_ERRORS:
+            diagnostics.append(Diagnostic("note", f"stopped after {MAX_ERRORS} errors",
+                                          self.source, len(self.text), len(self.text)))
+        if self.python_at >= 0:
+            diagnostics.append(Diagnostic(
+                "note", "this file looks like it contains Python code; xl no longer "
+                "supports arbitrary Python (https://wiki.xen.org/wiki/PythonInXlConfig)",
+                self.source, self.python_at, self.python_at + 1,
+                hint="it is probably a legacy xm config: convert it with "
+                "`xl-py migrate-config FILE`", code="python"))
+        raise ConfigSyntaxError(diagnostics)
+
+
+def _unexpected_hint(kind: str, word: str, expected: str) -> str | None:
+    if kind == "key" and expected in (EXPECTED_VALUE, EXPECTED_ITEM):
+        return f"strings must be quoted: '{word}'"
+    if kind == "nl" and expected == EXPECTED_VALUE:
+        return "a value must be on the same line as its key"
+    if kind == "," and expected == EXPECTED_ITEM:
+        return "list items cannot be empty; write '' for an empty string"
+    if kind in ("str", "num", "[") and expected == EXPECTED_SEPARATOR:
+        return "separate list items with ','"
+    if kind in ("key", "str", "num") and expected == EXPECTED_END:
+        return "put each setting on its own line or separate them with ';'"
+    return None
+
+
+_BAD_CHARACTERS: dict[str, tuple[str, str | None]] = {
+    # char: (message, hint)
+    "\r": ("carriage return: the file has DOS (CRLF) line endings, which xl rejects",
+           "convert the file with dos2unix or sed -i 's/\\r$//' FILE"),
+    "\ufeff": ("byte-order mark (U+FEFF), which xl rejects", "save the file without a BOM"),
+    "'": ("unterminated string", "strings end on the line where they start"),
+    '"': ("unterminated string", "strings end on the line where they start"),
+    "-": ("unexpected character '-'", "negative numbers and other text must be quoted: '-1'"),
+    ".": ("unexpected character '.'", "numbers are whole numbers; quote other text: '1.5'"),
+    "+": ("unexpected character '+'", "'+=' appends to a setting; quote other text"),
+    "/": ("unexpected character '/'", "paths must be quoted: '/path/to/file'"),
+    "(": ("unexpected character '('", "xl.cfg has no function calls or tuples"),
+    ")": ("unexpected character ')'", "xl.cfg has no function calls or tuples"),
+    ":": ("unexpected character ':'", "quote values containing ':'"),
+}
+
+
+def _bad_character(char: str) -> tuple[str, str | None]:
+    """(message, hint) for a character xl's lexer rejects."""
+    known = _BAD_CHARACTERS.get(char)
+    if known is not None:
+        message, hint = known
+    elif "A" <= char <= "Z":
+        message = f"unexpected upper-case letter '{char}'"
+        hint = "keys are lower-case, text must be quoted; for Python's True/False write 1/0"
+    elif not char.isprintable():
+        message, hint = f"unexpected control character U+{ord(char):04X}", None
+    elif ord(char) > 0x7F:
+        message = f"unexpected character '{char}' (U+{ord(char):04X}) outside a string"
+        hint = "non-ASCII text must be quoted"
+    else:
+        message, hint = f"unexpected character '{char}'", "quote text values: 'text'"
+    return message, hint
