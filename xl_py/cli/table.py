@@ -70,3 +70,115 @@ def lookup(name: str) -> Command | None:
 
 def candidates(prefix: str) -> tuple[str, ...]:
     return tuple(c.name for c in COMMANDS if c.name.startswith(prefix))
+
+
+# -- the runtime commands (issue 4): xl_cmdtable.c's rows, same usage and options --
+def _rt(name: str, module: str, summary: str, usage: str, options: str = "",
+        dryrun: bool = False) -> Command:
+    return Command(name, module, summary, usage, options, dryrun)
+
+
+_JSON = "--json              Print the result as JSON."
+
+RUNTIME_COMMANDS: tuple[Command, ...] = (
+    _rt("list", "list", "List information about all/some domains", "[options] [Domain]",
+        "-l, --long              Output all VM details\n"
+        "-v, --verbose           Prints out UUIDs and security context\n"
+        "-Z, --context           Prints out security context\n"
+        "-c, --cpupool           Prints the cpupool the domain is in\n"
+        "-n, --numa              Prints out NUMA node affinity\n" + _JSON),
+    _rt("destroy", "domctl", "Terminate a domain immediately", "[options] <Domain>",
+        "-f                      Permit destroying domain 0."),
+    _rt("shutdown", "shutdown", "Issue a shutdown signal to a domain", "[options] <-a|Domain>",
+        "-a, --all               Shutdown all guest domains.\n"
+        "-F                      Fallback to ACPI power event for HVM guests with\n"
+        "                        no PV drivers.\n"
+        "-w, --wait              Wait for guest(s) to shutdown."),
+    _rt("reboot", "shutdown", "Issue a reboot signal to a domain", "[options] <-a|Domain>",
+        "-a, --all               Shutdown all guest domains.\n"
+        "-F                      Fallback to ACPI reset event for HVM guests with\n"
+        "                        no PV drivers.\n"
+        "-w, --wait              Wait for guest(s) to reboot."),
+    _rt("pause", "domctl", "Pause execution of a domain", "<Domain>"),
+    _rt("unpause", "domctl", "Unpause a paused domain", "<Domain>"),
+    _rt("console", "console", "Attach to domain's console", "[options] <Domain>",
+        "-t <type>       console type, pv , serial or vuart\n"
+        "-n <number>     console number"),
+    _rt("vncviewer", "console", "Attach to domain's VNC server.", "[options] <Domain>",
+        "--autopass               Pass VNC password to viewer via stdin and\n"
+        "                         -autopass\n"
+        "--vncviewer-autopass     (consistency alias for --autopass)"),
+    _rt("save", "saverestore", "Save a domain state to restore later",
+        "[options] <Domain> <CheckpointFile> [<ConfigFile>]",
+        "-c  Leave domain running after creating the snapshot.\n"
+        "-p  Leave domain paused after creating the snapshot.\n"
+        "-D  Store the domain id in the configuration."),
+    _rt("migrate", "migrate", "Migrate a domain to another host", "[options] <Domain> <host>",
+        "-C <config>     Send <config> instead of config file from creation.\n"
+        "-s <sshcommand> Use <sshcommand> instead of ssh.  String will be passed\n"
+        "                to sh. If empty, run <host> instead of ssh <host> xl\n"
+        "                migrate-receive [-d -e]\n"
+        "-e              Do not wait in the background (on <host>) for the death\n"
+        "                of the domain.\n"
+        "-p              Do not unpause domain after migrating it.\n"
+        "-D              Preserve the domain id"),
+    _rt("restore", "saverestore", "Restore a domain from a saved state",
+        "[options] [<ConfigFile>] <CheckpointFile>",
+        "-p                       Do not unpause domain after restoring it.\n"
+        "-e                       Do not wait in the background for the death of the domain.\n"
+        "-d                       Enable debug messages.\n"
+        "-V, --vncviewer          Connect to the VNC display after the domain is created.\n"
+        "-A, --vncviewer-autopass Pass VNC password to viewer via stdin."),
+    _rt("migrate-receive", "migrate", "Restore a domain from a saved state",
+        "- for internal use only"),
+    _rt("cd-insert", "block", "Insert a cdrom into a guest's cd drive",
+        "<Domain> <VirtualDevice> <path>"),
+    _rt("cd-eject", "block", "Eject a cdrom from a guest's cd drive",
+        "<Domain> <VirtualDevice>"),
+    _rt("mem-max", "mem", "Set the maximum amount reservation for a domain",
+        "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>"),
+    _rt("mem-set", "mem", "Set the current memory usage for a domain",
+        "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>"),
+    _rt("vcpu-list", "vcpu", "List the VCPUs for all/some domains", "[Domain, ...]", _JSON),
+    _rt("vcpu-pin", "vcpu", "Set which CPUs a VCPU can use",
+        "[option] <Domain> <VCPU|all> <Hard affinity|-|all> <Soft affinity|-|all>",
+        "-f, --force        undo an override pinning done by the kernel"),
+    _rt("vcpu-set", "vcpu", "Set the number of active VCPUs allowed for the domain",
+        "[option] <Domain> <vCPUs>",
+        "-i, --ignore-host  Don't limit the vCPU based on the host CPU count"),
+    _rt("vm-list", "vm_list", "List guest domains, excluding dom0, stubdoms, etc.", "", _JSON),
+    _rt("info", "info", "Get information about Xen host", "[options]",
+        "-n, --numa         List host NUMA topology information\n" + _JSON),
+    _rt("sched-credit", "sched_credit", "Get/set credit scheduler parameters",
+        "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-t TSLICE] [-r RATELIMIT]] [-p CPUPOOL]",
+        "-d DOMAIN, --domain=DOMAIN        Domain to modify\n"
+        "-w WEIGHT, --weight=WEIGHT        Weight (int)\n"
+        "-c CAP, --cap=CAP                 Cap (int)\n"
+        "-s         --schedparam           Query / modify scheduler parameters\n"
+        "-t TSLICE, --tslice_ms=TSLICE     Set the timeslice, in milliseconds\n"
+        "-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n"
+        "-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL\n" + _JSON),
+    _rt("domid", "domctl", "Convert a domain name to domain id", "<DomainName>", _JSON),
+    _rt("domname", "domctl", "Convert a domain id to domain name", "<DomainId>", _JSON),
+    _rt("rename", "domctl", "Rename a domain", "<Domain> <NewDomainName>"),
+    _rt("uptime", "uptime", "Print uptime for all/some domains", "[-s] [Domain]",
+        "-s  Uptime in short format\n" + _JSON),
+    _rt("dmesg", "dmesg", "Read and/or clear dmesg buffer", "[-c]",
+        "  -c                        Clear dmesg buffer as well as printing it"),
+    _rt("block-attach", "block", "Create a new virtual block device",
+        "<Domain> <disk-spec-component(s)>..."),
+    _rt("block-list", "block", "List virtual block devices for a domain",
+        "<Domain(s)>", _JSON),
+    _rt("block-detach", "block", "Destroy a domain's virtual block device",
+        "[option] <Domain> <DevId>", "-f, --force        Force detach"),
+    _rt("network-attach", "network", "Create a new virtual network device",
+        "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
+        "[backend=<BackDomain>] [vifname=<name>] [rate=<rate>] [model=<model>]",
+    ),
+    _rt("network-list", "network", "List virtual network interfaces for a domain",
+        "<Domain(s)>", _JSON),
+    _rt("network-detach", "network", "Destroy a domain's virtual network device",
+        "<Domain> <DevId|mac>"),
+)
+
+COMMANDS = COMMANDS + RUNTIME_COMMANDS

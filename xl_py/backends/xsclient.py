@@ -1,0 +1,279 @@
+"""A xenstore client on pyxs's connections: pipelined reads, retried transactions.
+
+pyxs supplies the transport (unix socket or /dev/xen/xenbus), the wire
+operations and the packet format; this module adds what the toolstack needs on
+top:
+
+* :meth:`XsClient.batch` sends many requests before reading the replies (a
+  window at a time, so neither side's socket buffer can fill up), which is how
+  ``xl-py list`` reads a thousand domains quickly;
+* :meth:`XsClient.transaction` runs a function inside a xenstore transaction
+  and runs it again from scratch when the commit answers ``EAGAIN`` (another
+  writer got there first, or oxenstored's ``test-eagain``), so no write is lost;
+* :meth:`XsClient.watch` waits for a path to change (pyxs's Monitor).
+
+pyxs is imported here and only here.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
+
+from xl_py.errors import BackendError, BackendUnavailable
+
+T = TypeVar("T")
+
+_HEADER = struct.Struct("<IIII")  # xsd_sockmsg: type, req_id, tx_id, len
+WINDOW = 64  # requests in flight at once (xenstored reads them one by one)
+TX_RETRIES = 100
+
+# xs_wire.h operation numbers (pyxs.Op spells the same)
+DIRECTORY, READ, WATCH, UNWATCH, TX_START, TX_END = 1, 2, 4, 5, 6, 7
+RELEASE, WRITE, MKDIR, RM, SET_PERMS, WATCH_EVENT, ERROR = 9, 11, 12, 13, 14, 15, 16
+
+
+class XsError(BackendError):
+    """xenstored answered a request with an error (``ENOENT``, ``EACCES``...)."""
+
+    def __init__(self, name: str, path: str = "") -> None:
+        self.name = name
+        self.errno = getattr(errno, name, 0)
+        where = f" ({path})" if path else ""
+        super().__init__(f"xenstore: {name}{where}")
+
+
+def default_socket_path(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("XENSTORED_PATH") or os.path.join(
+        env.get("XENSTORED_RUNDIR", "/var/run/xenstored"), "socket")
+
+
+class XsClient:
+    """One connection to xenstored; not thread-safe (one per command)."""
+
+    def __init__(self, socket_path: str | None = None, xenbus_path: str | None = None) -> None:
+        try:
+            from pyxs.connection import UnixSocketConnection, XenBusConnection
+            from pyxs.exceptions import PyXSError
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "the xenstore backend needs pyxs: pip install 'xl_py[runtime]'") from exc
+        self.path = xenbus_path or socket_path or default_socket_path()
+        conn: Any = (XenBusConnection(xenbus_path) if xenbus_path
+                     else UnixSocketConnection(self.path))
+        try:
+            conn.connect()
+        except (PyXSError, OSError) as exc:
+            raise BackendUnavailable(
+                f"cannot connect to xenstored at {self.path}: is xenstored running? "
+                f"({_reason(exc)})") from exc
+        self._conn = conn
+        self._buf = bytearray()
+        self._rq = 0
+        self.tx = 0
+        self._events: list[tuple[str, str]] = []
+
+    # -- wire ----------------------------------------------------------------
+    def close(self) -> None:
+        self._conn.close()
+
+    def _send(self, packets: Sequence[tuple[int, bytes, int]]) -> list[int]:
+        out = bytearray()
+        ids = []
+        for op, payload, tx in packets:
+            self._rq = (self._rq + 1) & 0xFFFFFFFF
+            ids.append(self._rq)
+            out += _HEADER.pack(op, self._rq, tx, len(payload)) + payload
+        try:
+            self._conn.transport.send(bytes(out))
+        except OSError as exc:
+            raise BackendError(f"xenstore connection lost: {exc}") from exc
+        return ids
+
+    def _recv_exact(self, size: int) -> bytes:
+        sock = self._conn.transport
+        while len(self._buf) < size:
+            chunk = sock.sock.recv(max(65536, size - len(self._buf))) if hasattr(
+                sock, "sock") else sock.recv(size - len(self._buf))
+            if not chunk:
+                raise BackendError("xenstore connection closed by xenstored")
+            self._buf += chunk
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
+        return data
+
+    def _recv(self) -> tuple[int, int, bytes]:
+        while True:
+            op, rq, _tx, size = _HEADER.unpack(self._recv_exact(_HEADER.size))
+            payload = self._recv_exact(size) if size else b""
+            if op == WATCH_EVENT:
+                path, _, token = payload.rstrip(b"\0").partition(b"\0")
+                self._events.append((path.decode(), token.decode()))
+                continue
+            return op, rq, payload
+
+    def batch(self, requests: Sequence[tuple[int, str | bytes]],
+              tx: int | None = None) -> list[bytes | XsError]:
+        """Send requests ``(op, payload)`` pipelined; replies in request order."""
+        tid = self.tx if tx is None else tx
+        results: list[bytes | XsError] = []
+        for start in range(0, len(requests), WINDOW):
+            chunk = requests[start:start + WINDOW]
+            ids = self._send([(op, _enc(p), tid) for op, p in chunk])
+            by_id: dict[int, bytes | XsError] = {}
+            for _ in ids:
+                op, rq, payload = self._recv()
+                by_id[rq] = (XsError(payload.rstrip(b"\0").decode(errors="replace"))
+                             if op == ERROR else payload)
+            for (_op, p), rq in zip(chunk, ids, strict=True):
+                got = by_id[rq]
+                if isinstance(got, XsError):
+                    got = XsError(got.name, _path_of(p))
+                results.append(got)
+        return results
+
+    def request(self, op: int, payload: str | bytes, tx: int | None = None) -> bytes:
+        (got,) = self.batch([(op, payload)], tx)
+        if isinstance(got, XsError):
+            raise got
+        return got
+
+    # -- operations ------------------------------------------------------------
+    def read(self, path: str) -> str | None:
+        try:
+            return self.request(READ, path).decode()
+        except XsError as exc:
+            if exc.errno == errno.ENOENT:
+                return None
+            raise
+
+    def directory(self, path: str) -> list[str]:
+        try:
+            raw = self.request(DIRECTORY, path)
+        except XsError as exc:
+            if exc.errno == errno.ENOENT:
+                return []
+            raise
+        return [p.decode() for p in raw.split(b"\0") if p]
+
+    def read_many(self, paths: Sequence[str]) -> list[str | None]:
+        """Pipelined reads; a missing node reads as None."""
+        out: list[str | None] = []
+        for got in self.batch([(READ, p) for p in paths]):
+            out.append(_value_or_none(got))
+        return out
+
+    def directory_many(self, paths: Sequence[str]) -> list[list[str]]:
+        out: list[list[str]] = []
+        for got in self.batch([(DIRECTORY, p) for p in paths]):
+            value = _value_or_none(got)
+            out.append([] if value is None else [x for x in value.split("\0") if x])
+        return out
+
+    def write(self, path: str, value: str) -> None:
+        self.request(WRITE, path.encode() + b"\0" + value.encode())
+
+    def write_many(self, items: Sequence[tuple[str, str]]) -> None:
+        for got in self.batch([(WRITE, p.encode() + b"\0" + v.encode()) for p, v in items]):
+            if isinstance(got, XsError):
+                raise got
+
+    def mkdir(self, path: str) -> None:
+        self.request(MKDIR, path)
+
+    def rm(self, path: str) -> None:
+        try:
+            self.request(RM, path)
+        except XsError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+
+    def set_perms(self, path: str, perms: Sequence[str]) -> None:
+        self.request(SET_PERMS, path.encode() + b"\0" + b"".join(p.encode() + b"\0" for p in perms))
+
+    # -- transactions ------------------------------------------------------------
+    @contextmanager
+    def _in_transaction(self) -> Iterator[int]:
+        self.tx = int(self.request(TX_START, b"\0", tx=0).rstrip(b"\0"))
+        try:
+            yield self.tx
+        except BaseException:
+            tid, self.tx = self.tx, 0
+            with suppress(XsError):
+                self.request(TX_END, b"F\0", tx=tid)
+            raise
+
+    def transaction(self, body: Callable[[XsClient], T], retries: int = TX_RETRIES) -> T:
+        """Run ``body(self)`` in a transaction; re-run it whole on EAGAIN.
+
+        ``body`` must only read and write through this client and must not
+        have effects outside xenstore (it may run several times)."""
+        for _ in range(retries):
+            try:
+                with self._in_transaction() as tid:
+                    result = body(self)
+            except XsError as exc:
+                if exc.errno == errno.EAGAIN:
+                    continue  # a read or write inside answered EAGAIN: start over
+                raise
+            self.tx = 0
+            try:
+                self.request(TX_END, b"T\0", tx=tid)
+            except XsError as exc:
+                if exc.errno == errno.EAGAIN:
+                    continue
+                raise
+            return result
+        raise BackendError(f"xenstore transaction still conflicting after {retries} tries")
+
+    # -- watches -------------------------------------------------------------------
+    def watch(self, path: str, token: str) -> None:
+        self.request(WATCH, path.encode() + b"\0" + token.encode() + b"\0", tx=0)
+
+    def unwatch(self, path: str, token: str) -> None:
+        self.request(UNWATCH, path.encode() + b"\0" + token.encode() + b"\0", tx=0)
+
+    def next_event(self, timeout: float | None = None) -> tuple[str, str] | None:
+        """The next watch event (path, token), or None after ``timeout`` seconds."""
+        if self._events:
+            return self._events.pop(0)
+        sock = self._conn.transport.sock
+        sock.settimeout(timeout)
+        try:
+            op, _rq, payload = self._recv()
+        except TimeoutError:
+            return None
+        finally:
+            sock.settimeout(None)
+        del op, payload  # _recv only returns non-event replies; none are expected here
+        return self._events.pop(0) if self._events else None
+
+
+def _enc(payload: str | bytes) -> bytes:
+    if isinstance(payload, str):
+        return payload.encode() + b"\0"
+    return payload
+
+
+def _path_of(payload: str | bytes) -> str:
+    if isinstance(payload, str):
+        return payload
+    return payload.split(b"\0", 1)[0].decode(errors="replace")
+
+
+def _value_or_none(got: bytes | XsError) -> str | None:
+    if isinstance(got, XsError):
+        if got.errno == errno.ENOENT:
+            return None
+        raise got
+    return got.decode()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return text.strip("()'\",") or type(exc).__name__
