@@ -202,7 +202,7 @@ class Oracle:
         if rc:
             return rc, None
         items = C.cast(sl, C.POINTER(C.c_char_p))
-        out = []
+        out: list[str | None] = []
         while items[len(out)] is not None:
             out.append(_text(items[len(out)]))
         self.xl.libxl_string_list_dispose(C.byref(sl))
