@@ -113,19 +113,6 @@ def strtok(spec: str, delims: str = ",", skip_blanks: bool = True) -> list[Token
     return tokens
 
 
-def split_list(spec: str, delim: str) -> list[Token]:
-    """xl's ``split_string_into_string_list``: split, trim blanks, keep empties
-    except a trailing empty item."""
-    tokens: list[Token] = []
-    pos = 0
-    for part in spec.split(delim):
-        tokens.append(Token(part, pos).strip())
-        pos += len(part) + len(delim)
-    if tokens and not tokens[-1].text and len(tokens) > 1:
-        tokens.pop()
-    return tokens
-
-
 # -- C number prefixes --------------------------------------------------------
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"

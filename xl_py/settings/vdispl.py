@@ -1,0 +1,54 @@
+"""vdispl specs: ``backend=DOM,be-alloc=0|1,connectors=ID:WxH;ID:WxH``."""
+
+from __future__ import annotations
+
+import re
+
+from xl_py.model.devices import ConnectorParam, DeviceVdispl
+from xl_py.settings._spec import SpecSite, Token, strtok, strtoul
+
+_RESOLUTION = re.compile(r"\s*\+?(\d+)x\s*\+?(\d+)")
+KEYS = "backend=, be-alloc=, connectors="
+
+
+def _connectors(value: Token, site: SpecSite) -> tuple[ConnectorParam, ...]:
+    result = []
+    for item in strtok(value.text, ";", skip_blanks=False):
+        parts = strtok(item.text, ":", skip_blanks=False)
+        where = Token(item.text, value.start + item.start)
+        if len(parts) < 2:
+            raise site.error(f"connector '{item.text}' has no resolution", where.start,
+                             where.end, expected="ID:WIDTHxHEIGHT, e.g. c0:1920x1080")
+        m = _RESOLUTION.match(parts[1].text)
+        if m is None:
+            raise site.error(f"can't parse connector resolution '{parts[1].text}'",
+                             where.start, where.end, expected="WIDTHxHEIGHT, e.g. 1920x1080")
+        width, height = (int(g) & 0xFFFFFFFF for g in m.groups())
+        result.append(ConnectorParam(unique_id=parts[0].text, width=width, height=height))
+    return tuple(result)
+
+
+def parse_vdispl(spec: str, where: SpecSite | None = None, devid: int = -1) -> DeviceVdispl:
+    """One ``vdispl=[...]`` item -> libxl_device_vdispl."""
+    site = (where or SpecSite.standalone(spec, "vdispl")).named("vdispl")
+    backend: str | None = None
+    be_alloc = False
+    connectors: tuple[ConnectorParam, ...] = ()
+    for tok in strtok(spec):
+        pair = tok.split_pair("=")
+        key = tok.text if pair is None else pair[0].text
+        if pair is None or key not in ("backend", "be-alloc", "connectors"):
+            raise site.error(f"unknown option '{tok.text}'", tok.start, tok.end,
+                             expected=KEYS)
+        value = pair[1]
+        if key == "backend":
+            backend = value.text
+        elif key == "be-alloc":
+            be_alloc = strtoul(value.text, 0)[0] != 0
+        else:
+            connectors = _connectors(value, site)
+    if not connectors:
+        raise site.error("at least one connector must be given", 0, len(spec),
+                         expected="connectors=ID:WIDTHxHEIGHT[;...]")
+    return DeviceVdispl(backend_domname=backend, devid=devid, be_alloc=be_alloc,
+                        connectors=connectors)
