@@ -1,13 +1,31 @@
 #!/bin/bash
-# tools/setup.sh: make .venv with xl_py and its test tools (idempotent).
-# Needs python3 (>= 3.11) with venv; on Debian 12 run as root to let it apt-get
-# what is missing.
+# tools/setup.sh: make .venv with xl_py and its test tools, and fetch the
+# reference Xen 4.17 tools the differential tests compare against (idempotent).
+#
+# Needs python3 (>= 3.11) with venv. On Debian 12 as root it apt-gets what is
+# missing (python3-venv, gcc, libc6-dev). XLREF_SKIP_FETCH=1 skips the
+# reference fetch (those tests then skip, saying why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >&2
+
+missing_debs() {
+    "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1 || echo python3-venv
+    command -v gcc >/dev/null || echo gcc
+    [ -f /usr/include/stdio.h ] || echo libc6-dev
+}
+debs=$(missing_debs | xargs)
+if [ -n "$debs" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >&2
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $debs >&2
 fi
+
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >&2 || true
 .venv/bin/python -m pip install -q -e '.[test]' >&2
+
+if [ -z "${XLREF_SKIP_FETCH:-}" ]; then
+    tools/fetch-reference.sh >/dev/null \
+        || echo "setup: reference Xen tools unavailable; differential tests will skip" >&2
+fi
