@@ -1,0 +1,938 @@
+"""Readers and cross-key rules of the domain keys table (xl_parse.c, Xen 4.17).
+
+Each function handles one key (named ``rule_<key>``) or one stage of
+``parse_config_data`` where xl looks at several keys together
+(``stage_<what>``); the table in :mod:`xl_py.settings.domain` says which runs
+when.  Generic readers (STRING, LONG, DEFBOOL, MIB, ...) store a key's value
+into the row's ``target`` field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from xl_py.model import enums
+from xl_py.model._base import MEMKB_DEFAULT, Bitmap, Defbool
+from xl_py.model.domain import (
+    MAX_GRANT_DEFAULT,
+    MAX_GRANT_VERSION_DEFAULT,
+    MCA_CAP_LMCE,
+    VIRIDIAN_WIDTH,
+    ArchArm,
+    ArchX86,
+    DomainBuildInfo,
+    DomainConfig,
+    DomainCreateInfo,
+    DomainSchedParams,
+    HvmInfo,
+    IomemRange,
+    IoportRange,
+    RdmReserve,
+    SdlInfo,
+    SpiceInfo,
+    VgaInterfaceInfo,
+    VncInfo,
+    info_for_type,
+)
+from xl_py.model.enums import ActionOnShutdown, DomainType
+from xl_py.settings.domain_values import (
+    INT_MAX,
+    Cursor,
+    c_strtoul,
+    parse_long,
+    prefix_of,
+)
+
+if TYPE_CHECKING:
+    from xl_py.settings.domain import Key
+
+HVM, PV, PVH = DomainType.HVM, DomainType.PV, DomainType.PVH
+XENFIRMWAREDIR = "/usr/lib/xen-4.17/boot"  # Debian's xen-utils-4.17 build
+UINT32_MAX = 2**32 - 1
+MMIO_HOLE_MIB = (256, 3840)  # HVM_BELOW_4G_MMIO_LENGTH .. _START, in MiB
+
+# --------------------------------------------------------------------------
+# generic readers: value of the key -> row.target
+
+
+def STRING(cur: Cursor, key: Key) -> None:
+    """xlu_cfg_replace_string."""
+    text = cur.string(key.name)
+    if text is not None:
+        cur.set(key.target, text)
+
+
+def LONG(cur: Cursor, key: Key) -> None:
+    number = cur.long(key.name)
+    if number is not None:
+        cur.set(key.target, number)
+
+
+def MIB(cur: Cursor, key: Key) -> None:
+    """A MiB count stored as KiB (``l * 1024``)."""
+    number = cur.long(key.name)
+    if number is not None:
+        cur.set(key.target, (number * 1024) % 2**64)
+
+
+def DEFBOOL(cur: Cursor, key: Key) -> None:
+    flag = cur.defbool(key.name)
+    if flag is not None:
+        cur.set(key.target, Defbool.of(flag))
+
+
+def GRANT(cur: Cursor, key: Key) -> None:
+    """max_grant_frames & co: bounded 0..INT_MAX (default from xl.conf)."""
+    number = cur.long(key.name, 0, INT_MAX)
+    if number is not None:
+        cur.set(key.target, number)
+
+
+def STRING_LIST(cur: Cursor, key: Key) -> None:
+    """device_model_args*: a list of strings (xl exits on anything else)."""
+    items = cur.string_list(key.name)
+    if items is not None:
+        cur.set(key.target, items)
+
+
+def enum_reader(enum_name: str, style: str = "ERROR") -> Callable[[Cursor, Key], None]:
+    """libxl_<enum>_from_string (case-insensitive) into the target."""
+    cls: type[enums.LibxlEnum] = getattr(enums, enum_name)
+
+    def read(cur: Cursor, key: Key) -> None:
+        text = cur.string(key.name)
+        if text is None:
+            return
+        member = cls.from_libxl(text)
+        if member is None:
+            raise cur.error(key.name, f"{key.name}: invalid value {text!r}",
+                            expected=" | ".join(cls.names()))
+        cur.set(key.target, member)
+
+    read.__doc__ = f"libxl_{enum_name} from its name"
+    return read
+
+
+def rule_noop(cur: Cursor, key: Key) -> None:
+    """Read by a stage together with other keys."""
+
+
+# --------------------------------------------------------------------------
+# c_info
+
+
+def rule_seclabel(cur: Cursor, key: Key) -> None:
+    """seclabel is the exec label when init_seclabel gave the build label."""
+    text = cur.string("seclabel")
+    if text is None:
+        return
+    target = "b.exec_ssid_label" if cur.get("c.ssid_label") is not None else "c.ssid_label"
+    cur.set(target, text)
+
+
+_TYPES = (("hvm", HVM), ("pv", PV), ("pvh", PVH))
+
+
+def rule_type(cur: Cursor, key: Key) -> None:
+    """type=: xl accepts any prefix of hvm, pv, pvh (tried in that order)."""
+    text = cur.string("type")
+    if text is None:
+        return
+    for word, dtype in _TYPES:
+        if prefix_of(text, word):
+            cur.set("c.type", dtype)
+            return
+    raise cur.error("type", f"type: invalid domain type {text!r}", expected="pv | pvh | hvm")
+
+
+def rule_builder(cur: Cursor, key: Key) -> None:
+    """builder= (deprecated since 4.10): 'hvm' or 'generic' (PV)."""
+    text = cur.string("builder")
+    if text is None:
+        return
+    cur.warn("builder", "builder: deprecated since Xen 4.10", code="deprecated",
+             hint=f'write type = "{"hvm" if prefix_of(text, "hvm") else "pv"}"',
+             at_key=True)
+    if prefix_of(text, "hvm"):
+        dtype = HVM
+    elif prefix_of(text, "generic"):
+        dtype = PV
+    else:
+        raise cur.error("builder", f"builder: invalid domain type {text!r}",
+                        expected="hvm | generic")
+    given = cur.get("c.type")
+    if given is not None and given is not dtype:
+        raise cur.error("builder", 'contradicting "builder" and "type" options',
+                        hint=f"remove builder=; type = \"{given.value}\" is enough")
+    cur.set("c.type", dtype)
+
+
+def stage_type(cur: Cursor, key: Key) -> None:
+    """The guest type defaults to PV on x86; later keys depend on it."""
+    cur.dtype = cur.get("c.type") or PV
+    cur.set("c.type", cur.dtype)
+
+
+def rule_name(cur: Cursor, key: Key) -> None:
+    STRING(cur, key)
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}")
+
+
+def rule_uuid(cur: Cursor, key: Key) -> None:
+    """libxl_uuid_from_string: 36 characters, 8-4-4-4-12 hex digits."""
+    text = cur.string("uuid")
+    if text is None:
+        return
+    if not _UUID.fullmatch(text):
+        raise cur.error("uuid", f"uuid: {text!r} is not a UUID",
+                        expected="8-4-4-4-12 hex digits, e.g. "
+                        "3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90")
+    cur.set("c.uuid", text.lower())
+
+
+# --------------------------------------------------------------------------
+# memory, vcpus, affinity
+
+
+def rule_vcpus(cur: Cursor, key: Key) -> None:
+    """vcpus=N: vCPUs 0..N-1 online at boot."""
+    number = cur.long("vcpus", 0, INT_MAX)
+    if number is None:
+        return
+    cur.vcpus = number
+    cur.set("b.avail_vcpus", Bitmap(frozenset(range(number))))
+
+
+def rule_vnuma(cur: Cursor, key: Key) -> None:
+    """vnuma=[...]: the vNUMA sub-language (settings/vnuma.py)."""
+    parse = _optional("xl_py.settings.vnuma", "parse_vnuma_config")
+    if parse is None:
+        raise cur.error("vnuma", "vnuma: not supported by this xl-py build")
+    parse(cur, key)
+
+
+def stage_vcpus(cur: Cursor, key: Key) -> None:
+    """maxmem defaults to memory, maxvcpus to vcpus; maxvcpus >= vcpus."""
+    if cur.get("b.max_memkb", MEMKB_DEFAULT) == MEMKB_DEFAULT:
+        cur.set("b.max_memkb", cur.get("b.target_memkb", MEMKB_DEFAULT))
+    if not cur.get("b.max_vcpus", 0):
+        cur.set("b.max_vcpus", cur.vcpus)
+    if cur.get("b.max_vcpus") < cur.vcpus:
+        raise cur.error("maxvcpus", f"maxvcpus ({cur.get('b.max_vcpus')}) is less than "
+                        f"vcpus ({cur.vcpus})",
+                        hint="maxvcpus is the most vCPUs the guest can ever have")
+
+
+def cpu_bitmap(cur: Cursor, spec: str, span: tuple[int, int], key: str) -> Bitmap:
+    """xl's parse_cpurange: 'all', 'N', 'N-M', 'nodes:N-M', '^...' joined by ','.
+
+    The map holds as many bits as libxl_cpu_bitmap_alloc gives: the host's
+    max_cpus rounded up to a byte; bits past it are dropped, as in libxl."""
+    size = ((cur.host.max_cpus + 7) // 8) * 8
+    bits: set[int] = set()
+    for part in spec.split(","):
+        if part == "":
+            continue
+        _cpu_range(cur, part, bits, size, span, key)
+    return Bitmap(frozenset(b for b in bits if b < size))
+
+
+def _cpu_range(cur: Cursor, part: str, bits: set[int], size: int,
+               span: tuple[int, int], key: str) -> None:
+    text = part
+    negate = text.startswith("^")
+    if negate:
+        text = text[1:]
+    nodes = False
+    for prefix in ("node:", "nodes:"):
+        if text.startswith(prefix):
+            nodes, text = True, text[len(prefix):]
+            break
+    if text == "all":
+        if negate:
+            raise cur.error_at(span, f"{key}: can't combine '^' and 'all'",
+                               expected="all | N | N-M | nodes:N | ^N, comma-separated")
+        bits.update(range(size))
+        return
+    first, last = _range(text)
+    if first is None or last is None:
+        raise cur.error_at(span, f"{key}: invalid pcpu range {part!r}",
+                           expected="all | N | N-M | nodes:N | ^N, comma-separated")
+    chosen: set[int] = set()
+    for index in range(first, min(last, first + 4096) + 1):
+        if nodes:
+            chosen.update(cur.host.cpus_of_node(index))
+        else:
+            chosen.add(index)
+    if negate:
+        bits.difference_update(chosen)
+    else:
+        bits.update(chosen)
+
+
+def _range(text: str) -> tuple[int | None, int | None]:
+    """parse_range: 'A' or 'A-B' (strtoul base 10, B >= A, nothing after)."""
+    first, used = c_strtoul(text, 10)
+    if used == 0 or first == 2**64 - 1:
+        return None, None
+    last = first
+    rest = text[used:]
+    if rest.startswith("-"):
+        last, used2 = c_strtoul(rest[1:], 10)
+        if used2 == 0 or last == 2**64 - 1 or last < first:
+            return None, None
+        rest = rest[1 + used2:]
+    if rest:
+        return None, None
+    return first, last
+
+
+def rule_cpus(cur: Cursor, key: Key) -> None:
+    """cpus= / cpus_soft=: one spec for every vCPU, or a list, one per vCPU."""
+    max_vcpus: int = cur.get("b.max_vcpus", 0)
+    hard = key.name == "cpus"
+    value = cur.value(key.name)
+    maps: list[Bitmap]
+    if cur.is_list(key.name):
+        atoms = cur.item_atoms(key.name) or []
+        maps = [cpu_bitmap(cur, a.text, a.span, key.name) for a in atoms[:max_vcpus]]
+        if len(atoms) > max_vcpus:
+            maps = maps[:max_vcpus]
+        cur.set("b.numa_placement", Defbool.FALSE)
+    else:
+        spec = cur.string(key.name) or ""
+        one = cpu_bitmap(cur, spec, value.span, key.name)
+        maps = [one] * max_vcpus
+        if not hard:
+            cur.set("b.numa_placement", Defbool.FALSE)
+    cur.set(key.target, tuple(maps))
+
+
+# --------------------------------------------------------------------------
+# actions, modes
+
+
+def ACTION(cur: Cursor, key: Key) -> None:
+    """on_poweroff & co: xl's spellings (rename-restart, coredump-destroy ...)."""
+    text = cur.string(key.name)
+    if text is None:
+        return
+    for action in ActionOnShutdown:
+        if action.xl_name == text:
+            cur.set(key.target, action)
+            return
+    raise cur.error(key.name, f"{key.name}: unknown action {text!r}",
+                    expected=" | ".join(a.xl_name for a in ActionOnShutdown))
+
+
+def _int_or_name(cur: Cursor, key: Key, cls: type[enums.LibxlEnum], lo: int, hi: int,
+                 offset: int = 0) -> enums.LibxlEnum | None:
+    """Keys xl reads as a number first (deprecated) then as a name."""
+    text = cur.string(key.name)
+    if text is None:
+        return None
+    number = parse_long(text) if cur.op(key.name) == "=" else None
+    members = list(cls)
+    if number is not None:
+        if not lo <= number <= hi:
+            raise cur.error(key.name, f"{key.name}: invalid value {number}",
+                            expected=" | ".join(m.value for m in members[offset:]))
+        return members[number + offset]
+    member = cls.from_libxl(text)
+    if member is None:
+        raise cur.error(key.name, f"{key.name}: invalid value {text!r}",
+                        expected=" | ".join(cls.names()))
+    return member
+
+
+def rule_tsc_mode(cur: Cursor, key: Key) -> None:
+    member = _int_or_name(cur, key, enums.TscMode, 0, 3)
+    if member is None:
+        return
+    if parse_long(cur.string(key.name) or "") is not None:
+        cur.warn(key.name, "tsc_mode: a number is deprecated", code="deprecated",
+                 hint=f'write tsc_mode = "{member.value}"')
+    cur.set(key.target, member)
+
+
+def rule_timer_mode(cur: Cursor, key: Key) -> None:
+    if cur.dtype is PV:
+        cur.string(key.name)
+        raise cur.error(key.name, "timer_mode: not supported for PV guests",
+                        hint="remove timer_mode, or use type = \"pvh\" or \"hvm\"")
+    member = _int_or_name(cur, key, enums.TimerMode, 0, 3, offset=1)
+    if member is None:
+        return
+    if parse_long(cur.string(key.name) or "") is not None:
+        cur.warn(key.name, "timer_mode: a number is deprecated", code="deprecated",
+                 hint=f'write timer_mode = "{member.value}"')
+    cur.set(key.target, member)
+
+
+def rule_altp2m(cur: Cursor, key: Key) -> None:
+    member = _int_or_name(cur, key, enums.Altp2mMode, 0, 3)
+    if member is not None:
+        cur.set(key.target, member)
+
+
+def rule_vmtrace(cur: Cursor, key: Key) -> None:
+    text = cur.string(key.name)
+    number = parse_long(text or "")
+    if number is None:
+        raise cur.error(key.name, f"vmtrace_buf_kb: {text!r} is not a number",
+                        expected="a size in KiB")
+    if number:
+        cur.set(key.target, number)
+
+
+def rule_vncviewer(cur: Cursor, key: Key) -> None:
+    if cur.long(key.name) is not None:
+        cur.warn(key.name, 'vncviewer: ignored', code="ignored", at_key=True,
+                 hint="use 'xl-py create -V' to start a VNC viewer")
+
+
+# --------------------------------------------------------------------------
+# boot
+
+
+def stage_cmdline(cur: Cursor, key: Key) -> None:
+    """cmdline= wins over root= + extra= (which make 'root=<root> <extra>')."""
+    cmdline = cur.string("cmdline") if cur.has("cmdline") else None
+    root = cur.string("root") if cur.has("root") else None
+    extra = cur.string("extra") if cur.has("extra") else None
+    if cmdline is not None:
+        if root is not None or extra is not None:
+            cur.warn("cmdline", "cmdline: root= and extra= are ignored in favour of "
+                     "cmdline=", code="ignored", at_key=True,
+                     hint="put everything in cmdline=")
+        cur.set("b.cmdline", cmdline)
+    elif root is not None and extra is not None:
+        cur.set("b.cmdline", f"root={root} {extra}")
+    elif root is not None:
+        cur.set("b.cmdline", f"root={root}")
+    elif extra is not None:
+        cur.set("b.cmdline", extra)
+
+
+def rule_bootloader_args(cur: Cursor, key: Key) -> None:
+    """A list; a string is deprecated and split at blanks."""
+    if cur.is_list(key.name):
+        STRING_LIST(cur, key)
+        return
+    text = cur.string(key.name) or ""
+    cur.warn(key.name, "bootloader_args: a string is deprecated", code="deprecated",
+             hint="use a list: bootloader_args = [ \"arg1\", \"arg2\" ]")
+    cur.set(key.target, tuple(split_string_list(text, " \t\n")))
+
+
+def split_string_list(text: str, delims: str) -> list[str]:
+    """xl's split_string_into_string_list: split at any delimiter, trim
+    blanks, drop a trailing empty item."""
+    items: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if ch in delims:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    if items and items[-1] == "":
+        items.pop()
+    return [i.strip(" \t\n\v\f\r") for i in items]
+
+
+def stage_hvm_kernel(cur: Cursor, key: Key) -> None:
+    """HVM: kernel="…/hvmloader" is a leftover of xm configs: drop it."""
+    if cur.dtype is not HVM:
+        return
+    kernel = cur.get("b.kernel")
+    if kernel is not None and os.path.basename(kernel) == "hvmloader":
+        cur.warn("kernel", "kernel: hvmloader is the default HVM firmware; ignored",
+                 code="ignored", at_key=True,
+                 hint='remove kernel=, or use firmware_override= for another firmware')
+        cur.set("b.kernel", None)
+
+
+def rule_bios(cur: Cursor, key: Key) -> None:
+    enum_reader("BiosType")(cur, key)
+
+
+def stage_bios(cur: Cursor, key: Key) -> None:
+    if cur.dtype is HVM and not cur.has("bios") and cur.get("u.system_firmware"):
+        cur.warn("bios_path_override", "bios_path_override: given without bios=",
+                 code="incomplete", at_key=True, hint="say which bios it is: bios = ...")
+
+
+def rule_firmware(cur: Cursor, key: Key) -> None:
+    """HVM: a bios name, uefi, bios, or a path; PV/PVH: pvgrub32 / pvgrub64."""
+    text = cur.string("firmware")
+    if text is None:
+        return
+    if cur.dtype is HVM:
+        bios = enums.BiosType.from_libxl(text)
+        if bios is not None:
+            cur.set("u.bios", bios)
+        elif prefix_of(text, "uefi"):
+            cur.set("u.bios", enums.BiosType.OVMF)
+        elif not prefix_of(text, "bios"):
+            cur.set("u.firmware", text)
+        return
+    if cur.get("b.kernel") is not None:
+        raise cur.error("firmware", "firmware: both kernel and firmware specified",
+                        hint="keep one of them")
+    if not (prefix_of(text, "pvgrub32") or prefix_of(text, "pvgrub64")):
+        raise cur.error("firmware", f"firmware: {text!r} is not a PV firmware",
+                        expected="pvgrub32 | pvgrub64")
+    cur.set("b.kernel", f"{XENFIRMWAREDIR}/{text}.bin")
+
+
+def stage_boot(cur: Cursor, key: Key) -> None:
+    """PV and PVH guests need a kernel or a bootloader."""
+    if cur.dtype is HVM:
+        return
+    if cur.get("b.kernel") is None and cur.get("b.bootloader") is None:
+        cur.error_global("neither kernel nor bootloader specified",
+                         hint='add kernel = "/path/to/vmlinuz" or bootloader = "pygrub"')
+
+
+# --------------------------------------------------------------------------
+# HVM
+
+
+def rule_viridian(cur: Cursor, key: Key) -> None:
+    """viridian = 0|1, or a list of groups: all, defaults, NAME, !NAME."""
+    if not cur.is_list(key.name):
+        DEFBOOL(cur, key)
+        return
+    atoms = cur.item_atoms(key.name) or []
+    enable: set[int] = set()
+    disable: set[int] = set()
+    for atom in atoms:
+        name = atom.text
+        if name == "all":
+            enable.update(range(VIRIDIAN_WIDTH))
+            continue
+        if name == "defaults":
+            cur.set("u.viridian", Defbool.TRUE)
+            continue
+        negate = name.startswith("!")
+        into, other = (disable, enable) if negate else (enable, disable)
+        group = enums.ViridianEnlightenment.from_libxl(name[1:] if negate else name)
+        if group is None:
+            raise cur.error_at(atom.span, f"viridian: unknown enlightenment {name!r}",
+                               expected="all | defaults | "
+                               + " | ".join(enums.ViridianEnlightenment.names())
+                               + " (prefix ! to disable)")
+        into.add(group.bit)
+        other.discard(group.bit)
+    cur.set("u.viridian_enable", Bitmap(frozenset(enable)))
+    cur.set("u.viridian_disable", Bitmap(frozenset(disable)))
+
+
+def rule_mmio_hole(cur: Cursor, key: Key) -> None:
+    number = cur.long(key.name)
+    if number is None:
+        return
+    lo, hi = MMIO_HOLE_MIB
+    if not lo <= number <= hi:
+        raise cur.error(key.name, f"mmio_hole: invalid value {number}",
+                        expected=f"a size in MiB from {lo} to {hi}")
+    cur.set(key.target, number * 1024)
+
+
+def rule_altp2mhvm(cur: Cursor, key: Key) -> None:
+    flag = cur.defbool(key.name)
+    if flag is None:
+        return
+    cur.warn(key.name, "altp2mhvm: deprecated", code="deprecated", at_key=True,
+             hint=f'write altp2m = "{"external" if flag else "disabled"}"')
+    cur.set(key.target, Defbool.of(flag))
+
+
+def rule_ms_vm_genid(cur: Cursor, key: Key) -> None:
+    text = cur.string(key.name)
+    if text == "generate":
+        genid = os.urandom(16)
+        while not any(genid):
+            genid = os.urandom(16)
+        cur.set(key.target, tuple(genid))
+    elif text != "none":
+        raise cur.error(key.name, f"ms_vm_genid: invalid value {text!r}",
+                        expected="generate | none")
+
+
+def rule_mca_caps(cur: Cursor, key: Key) -> None:
+    caps = 0
+    for atom in cur.item_atoms(key.name) or []:
+        if atom.text != "lmce":
+            raise cur.error_at(atom.span, f"mca_caps: unrecognized MCA capability "
+                               f"{atom.text!r}", expected="lmce")
+        caps |= MCA_CAP_LMCE
+    cur.set(key.target, caps)
+
+
+def rule_vga(cur: Cursor, key: Key) -> None:
+    text = cur.string(key.name)
+    kinds = {"stdvga": enums.VgaInterfaceType.STD, "cirrus": enums.VgaInterfaceType.CIRRUS,
+             "none": enums.VgaInterfaceType.NONE, "qxl": enums.VgaInterfaceType.QXL}
+    if text is None:
+        return
+    if text not in kinds:
+        raise cur.error(key.name, f"vga: unknown vga {text!r}",
+                        expected=" | ".join(kinds))
+    cur.set(key.target, kinds[text])
+
+
+def rule_stdvga(cur: Cursor, key: Key) -> None:
+    """stdvga=0|1 (deprecated): read only when vga= is absent."""
+    if cur.has("vga"):
+        cur.value(key.name)
+        return
+    flag = cur.defbool(key.name)
+    if flag is None:
+        return
+    cur.warn(key.name, "stdvga: deprecated", code="deprecated", at_key=True,
+             hint=f'write vga = "{"stdvga" if flag else "cirrus"}"')
+    cur.set(key.target, enums.VgaInterfaceType.STD if flag else enums.VgaInterfaceType.CIRRUS)
+
+
+def rule_gfx_passthru(cur: Cursor, key: Key) -> None:
+    """gfx_passthru = 0|1, or a kind name (which also turns it on)."""
+    text = cur.string(key.name)
+    if text is None:
+        return
+    number = parse_long(text) if cur.op(key.name) == "=" else None
+    if number is not None:
+        cur.set("u.gfx_passthru", Defbool.of(number != 0))
+        return
+    kind = enums.GfxPassthruKind.from_libxl(text)
+    if kind is None:
+        raise cur.error(key.name, f"gfx_passthru: invalid value {text!r}",
+                        expected="0 | 1 | " + " | ".join(enums.GfxPassthruKind.names()))
+    cur.set("u.gfx_passthru_kind", kind)
+    cur.set("u.gfx_passthru", Defbool.TRUE)
+
+
+def _list_or_string(cur: Cursor, key: Key, single: str) -> None:
+    if cur.is_list(key.name):
+        STRING_LIST(cur, key)
+    else:
+        text = cur.string(key.name)
+        if text is not None:
+            cur.set(single, text)
+
+
+def rule_serial(cur: Cursor, key: Key) -> None:
+    _list_or_string(cur, key, "u.serial")
+
+
+def rule_usbdevice(cur: Cursor, key: Key) -> None:
+    _list_or_string(cur, key, "u.usbdevice")
+
+
+def stage_vnc_check(cur: Cursor, key: Key) -> None:
+    """HVM: the display number can't be both in vnclisten and vncdisplay."""
+    listen = cur.get("vnc.listen")
+    if cur.dtype is HVM and listen and cur.get("vnc.display") and ":" in listen:
+        raise cur.error("vnclisten", "vnclisten: display given both in vnclisten and "
+                        "vncdisplay", hint="drop the ':N' from vnclisten, or vncdisplay=")
+
+
+# --------------------------------------------------------------------------
+# ranges
+
+
+def rule_ioports(cur: Cursor, key: Key) -> None:
+    """ioports = ["3f8-3ff", "2f8"]: hex first[-last]."""
+    ranges: list[IoportRange] = []
+    for atom in cur.item_atoms(key.name) or []:
+        first, used = c_strtoul(atom.text, 16)
+        rest = atom.text[used:]
+        last = first
+        if used and rest.startswith("-"):
+            last, used2 = c_strtoul(rest[1:], 16)
+            rest = rest[1 + used2:] if used2 else "?"
+        if used == 0 or rest or last < first:
+            raise cur.error_at(atom.span, f"ioports: invalid I/O port range {atom.text!r}",
+                               expected="hex FIRST or FIRST-LAST, e.g. \"3f8-3ff\"")
+        if first >= UINT32_MAX or last >= UINT32_MAX:
+            raise cur.error_at(atom.span, f"ioports: {atom.text!r} is too big",
+                               expected="ports below 0xffffffff")
+        ranges.append(IoportRange(first, last - first + 1))
+    cur.set(key.target, tuple(ranges))
+
+
+def rule_irqs(cur: Cursor, key: Key) -> None:
+    irqs: list[int] = []
+    for atom in cur.item_atoms(key.name) or []:
+        number, used = c_strtoul(atom.text, 10)
+        if used == 0 or used != len(atom.text):
+            raise cur.error_at(atom.span, f"irqs: invalid irq {atom.text!r}",
+                               expected="decimal IRQ numbers")
+        if number >= UINT32_MAX:
+            raise cur.error_at(atom.span, f"irqs: irq {atom.text!r} is too big",
+                               expected="IRQs below 4294967295")
+        irqs.append(number)
+    cur.set(key.target, tuple(irqs))
+
+
+_IOMEM = re.compile(r"\s*(?:0[xX])?([0-9a-fA-F]+),\s*(?:0[xX])?([0-9a-fA-F]+)"
+                    r"(?:@\s*(?:0[xX])?([0-9a-fA-F]+))?")
+
+
+def rule_iomem(cur: Cursor, key: Key) -> None:
+    """iomem = ["START,NUM[@GFN]"] in hex page numbers."""
+    ranges: list[IomemRange] = []
+    for atom in cur.item_atoms(key.name) or []:
+        match = _IOMEM.fullmatch(atom.text)
+        if match is None:
+            raise cur.error_at(atom.span, f"iomem: invalid range {atom.text!r}",
+                               expected="hex START,NUMBER[@GFN] page frames")
+        start, number, gfn = match.groups()
+        ranges.append(IomemRange(int(start, 16) % 2**64, int(number, 16) % 2**64,
+                                 int(gfn, 16) % 2**64 if gfn else IomemRange().gfn))
+    cur.set(key.target, tuple(ranges))
+
+
+def rule_rdm(cur: Cursor, key: Key) -> None:
+    """rdm = "strategy=host,policy=..." (settings/pci.py parse_rdm)."""
+    text = cur.string(key.name)
+    if text is None:
+        return
+    from xl_py.settings._spec import SpecSite
+    from xl_py.settings.pci import parse_rdm
+
+    site = SpecSite(cur.source, cur.span(key.name)[0] + 1, "rdm")
+    rdm = parse_rdm(text, site)
+    cur.warnings.extend(site.warnings)
+    if rdm is not None:
+        cur.set("rdm.strategy", enums.RdmReserveStrategy(rdm.strategy.value))
+        cur.set("rdm.policy", enums.RdmReservePolicy(rdm.policy.value))
+
+
+def rule_vif2(cur: Cursor, key: Key) -> None:
+    cur.value(key.name)
+    cur.warn(key.name, "vif2: netchannel2 is deprecated and not supported", at_key=True,
+             code="deprecated", hint="use vif = [ ... ]")
+
+
+def rule_cpuid(cur: Cursor, key: Key) -> None:
+    """cpuid= : the libxl string form or the xend list form (settings/cpuid.py)."""
+    parse = _optional("xl_py.settings.cpuid", "parse_cpuid_config")
+    if parse is None:
+        raise cur.error(key.name, "cpuid: not supported by this xl-py build")
+    parse(cur, key)
+
+
+# --------------------------------------------------------------------------
+# device model
+
+
+def rule_device_model(cur: Cursor, key: Key) -> None:
+    text = cur.string(key.name) or ""
+    hint = 'use device_model_override = "..." for a non-default device model'
+    if "stubdom-dm" in text:
+        hint += ("; device_model_stubdomain_override = 1 enables stubdomains"
+                 if cur.dtype is HVM else "; stubdomains are not for PV guests")
+    cur.warn(key.name, "device_model: ignored", code="ignored", at_key=True, hint=hint)
+
+
+def rule_dm_version(cur: Cursor, key: Key) -> None:
+    text = cur.string(key.name)
+    versions = {"qemu-xen-traditional": enums.DeviceModelVersion.QEMU_XEN_TRADITIONAL,
+                "qemu-xen": enums.DeviceModelVersion.QEMU_XEN}
+    if text not in versions:
+        raise cur.error(key.name, f"device_model_version: unknown version {text!r}",
+                        expected=" | ".join(versions))
+    cur.set(key.target, versions[text])
+
+
+def stage_dm_version(cur: Cursor, key: Key) -> None:
+    if not cur.has("device_model_version") and cur.get("b.device_model"):
+        cur.warn("device_model_override", "device_model_override: given without "
+                 "device_model_version", code="incomplete", at_key=True,
+                 hint='add device_model_version = "qemu-xen"')
+
+
+# --------------------------------------------------------------------------
+# display
+
+
+def _display(cur: Cursor, key: Key, read: Callable[[str], Any]) -> None:
+    """HVM: straight into b_info.u.hvm; PV: read by stage_pv_display."""
+    if cur.dtype is not HVM:
+        return
+    value = read(key.name)
+    if value is not None:
+        cur.set(key.target, value)
+
+
+def DISPLAY_STRING(cur: Cursor, key: Key) -> None:
+    _display(cur, key, cur.string)
+
+
+def DISPLAY_LONG(cur: Cursor, key: Key) -> None:
+    _display(cur, key, cur.long)
+
+
+def DISPLAY_DEFBOOL(cur: Cursor, key: Key) -> None:
+    _display(cur, key, lambda name: _opt_defbool(cur, name))
+
+
+def _opt_defbool(cur: Cursor, name: str) -> Defbool | None:
+    flag = cur.defbool(name)
+    return None if flag is None else Defbool.of(flag)
+
+
+def rule_msr_relaxed(cur: Cursor, key: Key) -> None:
+    DEFBOOL(cur, key)
+    cur.warn(key.name, "msr_relaxed: will be removed in future versions of Xen",
+             code="deprecated", at_key=True,
+             hint="if it fixes a problem for you, report it to xen-devel@lists.xenproject.org")
+
+
+# --------------------------------------------------------------------------
+# start, devices, finish, build
+
+
+def _optional(module: str, name: str) -> Any:
+    """A function of a sibling module that may not exist yet in this build."""
+    from importlib import import_module
+
+    try:
+        return getattr(import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _devices_of(cur: Cursor, name: str) -> tuple[Any, ...]:
+    found: tuple[Any, ...] = tuple(getattr(cur.devices, name, None) or ())
+    return found
+
+
+def start(cur: Cursor) -> None:
+    """What xl sets before reading the file: xl.conf settings, action defaults."""
+    conf = cur.xlconf
+    cur.set("c.run_hotplug_scripts", Defbool.of(conf.run_hotplug_scripts))
+    cur.set("b.claim_mode", Defbool.of(conf.claim_mode if conf.claim_mode is not None
+                                       else True))
+    if conf.blkdev_start is not None:
+        cur.set("b.blkdev_start", conf.blkdev_start)
+    for name, value in (("max_grant_frames", conf.max_grant_frames),
+                        ("max_maptrack_frames", conf.max_maptrack_frames)):
+        cur.set(f"b.{name}", MAX_GRANT_DEFAULT if value is None else value % 2**32)
+    cur.set("b.max_grant_version", MAX_GRANT_VERSION_DEFAULT
+            if conf.max_grant_version is None else conf.max_grant_version)
+    cur.set("top.on_reboot", ActionOnShutdown.RESTART)
+    cur.set("top.on_soft_reset", ActionOnShutdown.SOFT_RESET)
+
+
+def stage_devices(cur: Cursor, key: Key) -> None:
+    """Device keys (settings/devices.py), then xl's device-related rules."""
+    parse = _optional("xl_py.settings.devices", "parse_devices")
+    context = _optional("xl_py.settings.devices", "DeviceContext")
+    if parse is None or context is None:
+        return
+    from xl_py.errors import ConfigError
+
+    try:
+        cur.devices = parse(cur.raw, context(domain_type=cur.dtype, xlconf=cur.xlconf,
+                                             host=cur.host))
+    except ConfigError as exc:
+        cur.errors.extend(exc.diagnostics())
+        return
+    cur.warnings.extend(getattr(cur.devices, "warnings", ()))
+    if cur.dtype is PV and _devices_of(cur, "pcidevs"):
+        cur.set("u.e820_host", Defbool.TRUE)
+
+
+def stage_pv_display(cur: Cursor, key: Key) -> None:
+    """PV with vnc=1 and no vfb=: xl adds a vfb + vkb pair from the
+    top-level vnc*/sdl*/keymap keys."""
+    if cur.dtype is not PV or _devices_of(cur, "vfbs"):
+        return
+    enabled = cur.long("vnc") if cur.has("vnc") else None
+    if not enabled:
+        return
+    from xl_py.model import devices as dev
+
+    vnc = dev.VncInfo(**_vnc_fields(cur))
+    sdl = dev.SdlInfo(**_sdl_fields(cur))
+    keymap = cur.string("keymap") if cur.has("keymap") else None
+    vfb = dev.DeviceVfb(devid=0, vnc=vnc, sdl=sdl, keymap=keymap)
+    existing = _devices_of(cur, "vkbs")
+    vkbs = (dev.DeviceVkb(devid=0),
+            *(replace(v, devid=v.devid + 1) for v in existing))
+    cur.pv_display = (vfb, vkbs)
+
+
+def _vnc_fields(cur: Cursor) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, name, read in (("vnc", "enable", _opt_defbool), ("vnclisten", "listen", None),
+                            ("vncpasswd", "passwd", None), ("vncdisplay", "display", "long"),
+                            ("vncunused", "findunused", _opt_defbool)):
+        if not cur.has(key):
+            continue
+        if read is None:
+            fields[name] = cur.string(key)
+        elif read == "long":
+            fields[name] = cur.long(key)
+        else:
+            fields[name] = _opt_defbool(cur, key)
+    return fields
+
+
+def _sdl_fields(cur: Cursor) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, name in (("sdl", "enable"), ("opengl", "opengl")):
+        if cur.has(key):
+            fields[name] = _opt_defbool(cur, key)
+    for key, name in (("display", "display"), ("xauthority", "xauthority")):
+        if cur.has(key):
+            fields[name] = cur.string(key)
+    return fields
+
+
+def finish(cur: Cursor) -> None:
+    if cur.get("c.name") is None:
+        cur.error_global("domain name must be specified", hint='add name = "myguest"')
+
+
+def build(cur: Cursor) -> DomainConfig:
+    """The scratch values -> frozen model (libxl's init values elsewhere)."""
+    c_info = DomainCreateInfo(**cur.part("c"))
+    union = info_for_type(cur.dtype)
+    u = dict(cur.part("u"))
+    if isinstance(union, HvmInfo):
+        u.update(vga=VgaInterfaceInfo(**cur.part("vga")), vnc=VncInfo(**cur.part("vnc")),
+                 sdl=SdlInfo(**cur.part("sdl")), spice=SpiceInfo(**cur.part("spice")),
+                 rdm=RdmReserve(**cur.part("rdm")))
+    if union is not None and u:
+        union = replace(union, **u)
+    b_info = DomainBuildInfo(
+        **cur.part("b"),
+        sched_params=DomainSchedParams(**cur.part("sched")),
+        u=union,
+        arch_arm=ArchArm(**cur.part("arch_arm")),
+        arch_x86=ArchX86(**cur.part("arch_x86")),
+    )
+    devices: dict[str, Any] = {}
+    if cur.devices is not None:
+        for name in ("disks", "nics", "pcidevs", "rdms", "dtdevs", "vfbs", "vkbs", "vtpms",
+                     "p9s", "pvcallsifs", "vdispls", "vsnds", "channels", "usbctrls",
+                     "usbdevs"):
+            devices[name] = tuple(getattr(cur.devices, name, ()))
+    pv_display = getattr(cur, "pv_display", None)
+    if pv_display is not None:
+        vfb, vkbs = pv_display
+        devices["vfbs"] = (vfb,)
+        devices["vkbs"] = vkbs
+    return DomainConfig(c_info=c_info, b_info=b_info, **devices, **cur.part("top"))
