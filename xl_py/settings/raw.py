@@ -17,6 +17,7 @@ Every getter marks its key as used; :meth:`RawDomain.unused` lists the rest
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from xl_py.errors import ConfigSyntaxError, ConfigValueError, Diagnostic
@@ -88,6 +89,9 @@ class RawDomain:
     def keys(self) -> tuple[str, ...]:
         """The keys present, in the order of their first appearance."""
         return tuple(self._settings)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._settings)
 
     def __contains__(self, key: object) -> bool:
         return key in self._settings

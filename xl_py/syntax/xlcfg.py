@@ -43,6 +43,8 @@ EXPECTED_SEPARATOR = "',' or ']'"
 EXPECTED_END = "the end of the statement: a newline or ';'"
 PYTHON_CHARS = "+-.():"
 
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")
+
 _TOKEN = re.compile(
     r"""[ \t]*(?:
       (?P<nl>\n)
@@ -86,19 +88,15 @@ def parse_xlcfg(text: str | bytes, name: str) -> Document:
 
 
 def decode_config(data: bytes, name: str) -> str:
-    """Strict UTF-8; an invalid sequence is an error at its line and column."""
+    """UTF-8, keeping invalid bytes as lone surrogates (``surrogateescape``).
+
+    xl reads bytes; xl_py tolerates invalid UTF-8 only inside comments (old
+    configs carry Latin-1 comments) and reports it anywhere else at its line
+    and column.
+    """
     if len(data) > MAX_BYTES:
         _too_large(name, len(data))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = len(data[:exc.start].decode("utf-8"))
-        source = Source(name, data.decode("utf-8", "replace"))
-        bad = data[exc.start:exc.end].hex(" ")
-        raise ConfigSyntaxError.at(
-            f"invalid UTF-8 (byte {bad})", source, offset, offset + 1,
-            expected="a text file in UTF-8",
-            hint="convert it, e.g. iconv -f latin1 -t utf-8", code="encoding") from None
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _too_large(name: str, size: int) -> NoReturn:
@@ -135,6 +133,7 @@ class _Parser:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.python_at = -1
+        self.invalid_utf8 = _INVALID_BYTE.search(source.text) is not None
 
     def document(self) -> Document:
         statements: list[Statement] = []
@@ -217,6 +216,10 @@ class _Parser:
 
     def string(self, index: int) -> str:
         _, start, end = self.tokens[index]
+        if self.invalid_utf8:
+            bad = _INVALID_BYTE.search(self.text, start, end)
+            if bad is not None:
+                raise _Fail(_invalid_utf8(self.source, bad.start()), index)
         problems: list[EscapeProblem] = []
         text = dequote(self.source, start, end, problems)
         for problem in problems:
@@ -256,6 +259,8 @@ class _Parser:
 
     def lexical_error(self, start: int, end: int, expected: str) -> Diagnostic:
         char = self.text[start]
+        if _INVALID_BYTE.match(char):
+            return _invalid_utf8(self.source, start)
         if char in PYTHON_CHARS and self.python_at < 0:
             self.python_at = start
         message, hint = _bad_character(char)
@@ -302,6 +307,13 @@ class _Parser:
                 hint="it is probably a legacy xm config: convert it with "
                 "`xl-py migrate-config FILE`", code="python"))
         raise ConfigSyntaxError(diagnostics)
+
+
+def _invalid_utf8(source: Source, offset: int) -> Diagnostic:
+    byte = ord(source.text[offset]) - 0xDC00
+    return Diagnostic("error", f"invalid UTF-8 (byte {byte:02x})", source, offset, offset + 1,
+                      "text in UTF-8 (other encodings are accepted in comments only)",
+                      "convert the file, e.g. iconv -f latin1 -t utf-8", code="encoding")
 
 
 def _unexpected_hint(kind: str, word: str, expected: str) -> str | None:
