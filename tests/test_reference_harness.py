@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,53 @@ def test_fetch_is_idempotent_and_quick(reference: Any) -> None:
     versions = reference.tools().versions()
     assert versions["xen-utils-4.17"].startswith("4.17.")
     assert {"libxenmisc4.17", "libyajl2", "xenstore-utils"} <= versions.keys()
+
+
+# ------------------------------------------------------------------ unavailable()
+
+
+def _path_without(tmp_path: Path, *names: str, fakes: dict[str, str] | None = None) -> str:
+    """A PATH with every command of this machine except `names`, plus fakes."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if not d or not Path(d).is_dir():
+            continue
+        for exe in Path(d).iterdir():
+            link = bin_dir / exe.name
+            if exe.name not in names and not link.exists() and os.access(exe, os.X_OK):
+                link.symlink_to(exe)
+    for name, script in (fakes or {}).items():
+        (bin_dir / name).unlink(missing_ok=True)
+        (bin_dir / name).write_text("#!/bin/sh\n" + script + "\n")
+        (bin_dir / name).chmod(0o755)
+    return str(bin_dir)
+
+
+def _reason(cache: Path, path: str) -> str:
+    code = "from reference import xlref; print(xlref.unavailable())"
+    env = {**os.environ, "XLREF_CACHE": str(cache), "PATH": path,
+           "PYTHONPATH": str(Path(__file__).parent)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return proc.stdout.strip()
+
+
+def test_unavailable_when_apt_cannot_deliver(tmp_path: Path) -> None:
+    path = _path_without(tmp_path, fakes={"apt-cache": "exit 100", "apt-get": "exit 100",
+                                          "id": 'echo 1000'})
+    assert _reason(tmp_path / "cache", path) == (
+        "reference Xen tools unavailable: fetch-reference: apt does not know xen-utils-4.17"
+        " (run apt-get update as root; Debian 12 sources needed)")
+
+
+def test_unavailable_without_a_c_compiler(reference: Any, tmp_path: Path) -> None:
+    real = reference.tools().cache
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "root").symlink_to(real / "root")
+    (cache / "versions.txt").write_text((real / "versions.txt").read_text())
+    path = _path_without(tmp_path, "gcc", "cc")
+    assert _reason(cache, path) == \
+        "reference Xen tools unavailable: fetch-reference: gcc not found" \
+        " (apt-get install gcc libc6-dev)"

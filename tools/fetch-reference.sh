@@ -66,7 +66,9 @@ fetch_tree() {
     mkdir -p "$work/debs" "$work/root"
     log "downloading ${XEN_PKGS[*]} ${OTHER_PKGS[*]}"
     mapfile -t args < <(package_args)
-    (cd "$work/debs" && apt-get download -q "${args[@]}" >&2) \
+    local sandbox=()   # as root, apt's _apt user could not write into our cache
+    [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
+    (cd "$work/debs" && apt-get download -qq "${sandbox[@]}" "${args[@]}" >&2) \
         || die 2 "apt-get download failed (is a Debian mirror reachable?)"
     local deb
     : >"$work/versions.txt"
