@@ -43,6 +43,7 @@ EXPECTED_SEPARATOR = "',' or ']'"
 EXPECTED_END = "the end of the statement: a newline or ';'"
 PYTHON_CHARS = "+-.():"
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")
 
 _TOKEN = re.compile(
@@ -79,12 +80,22 @@ def parse_xlcfg(text: str | bytes, name: str) -> Document:
     elif len(text) > MAX_BYTES:
         _too_large(name, len(text))
     source = Source(name, text)
-    nul = text.find("\0")
-    if nul >= 0:
-        raise ConfigSyntaxError.at(
-            "NUL byte in the file: this is binary data, not an xl config", source, nul, nul + 1,
-            expected="a text file", code="binary")
+    _refuse_binary(source)
     return _Parser(source).document()
+
+
+def _refuse_binary(source: Source) -> None:
+    """A NUL anywhere, or a run of control characters early on: not a config."""
+    text = source.text
+    nul = text.find("\0")
+    controls = _CONTROL.findall(text, 0, 4096)
+    if nul < 0 and len(controls) < 4:
+        return
+    first = nul if nul >= 0 else _CONTROL.search(text).start()  # type: ignore[union-attr]
+    what = "a NUL byte" if nul >= 0 else f"{len(controls)} control characters"
+    raise ConfigSyntaxError.at(
+        f"this is binary data, not an xl config ({what})", source, first, first + 1,
+        expected="a text file", code="binary")
 
 
 def decode_config(data: bytes, name: str) -> str:
@@ -236,6 +247,12 @@ class _Parser:
         if kind == "bad":
             raise _Fail(self.lexical_error(start, end, expected), index)
         hint = _unexpected_hint(kind, self.text[start:end], expected)
+        if kind == "key" and self.tokens[index - 1][2] == start and \
+                self.tokens[index - 1][0] == "num":
+            hint = f"a number is digits, a-f and x only; quote other text: '{self.run(start)}'"
+        if kind == "key" and expected == EXPECTED_OP and index > 0 and \
+                self.text[self.tokens[index - 1][1]:self.tokens[index - 1][2]] in _PY_WORDS:
+            self.python_at = self.tokens[index - 1][1] if self.python_at < 0 else self.python_at
         if open_at is not None and kind in ("key", "eof", ";"):
             line, col = self.source.line_col(self.tokens[open_at][1])
             hint = f"the list opened at line {line}, column {col} is not closed"
@@ -264,12 +281,27 @@ class _Parser:
         if char in PYTHON_CHARS and self.python_at < 0:
             self.python_at = start
         message, hint = _bad_character(char)
+        if start > 0 and self.text[start - 1].isalnum() and char not in "'\"\r":
+            hint = _GLUED_HINT.get(char, "a number is digits, a-f and x only; quote other "
+                                   f"text: '{self.run(start)}'")
+        elif expected in (EXPECTED_KEY, EXPECTED_OP) and char not in _BAD_ANYWHERE:
+            hint = _KEY_HINT
         if char in "'\"":
             end = self.text.find("\n", start)
             end = len(self.text) if end < 0 else end
             expected = f"a closing {char} before the end of the line"
         return Diagnostic("error", message, self.source, start, end, expected, hint,
                           code="lexical")
+
+    def run(self, start: int) -> str:
+        """The blank-free run of text around ``start`` (what xl calls a token)."""
+        begin = start
+        while begin > 0 and self.text[begin - 1] not in " \t\n=[,":
+            begin -= 1
+        end = start
+        while end < len(self.text) and self.text[end] not in " \t\n]":
+            end += 1
+        return self.text[begin:end]
 
     def recover(self, index: int) -> int:
         """Skip the rest of a broken statement: to the next newline outside
@@ -329,6 +361,15 @@ def _unexpected_hint(kind: str, word: str, expected: str) -> str | None:
         return "put each setting on its own line or separate them with ';'"
     return None
 
+
+_PY_WORDS = frozenset(("import", "from", "def", "if", "for", "while", "class", "return",
+                       "try", "with", "print", "global", "del", "elif", "else"))
+_KEY_HINT = "keys are lower-case letters, digits, '.' and '_', starting with a letter"
+_BAD_ANYWHERE = "\r\ufeff'\"+-:"
+_GLUED_HINT = {
+    "X": "write hex numbers with a lower-case x: 0x10",
+    ".": "numbers are whole numbers; quote other text: '1.5'",
+}
 
 _BAD_CHARACTERS: dict[str, tuple[str, str | None]] = {
     # char: (message, hint)
