@@ -57,6 +57,43 @@ def build(text: str | bytes, name: str, host: HostInfo | None = None,
     return Built(config, raw, doc_warnings + warnings)
 
 
+def apply_affinity_masks(config: DomainConfig, xlconf: XlConf | None,
+                         host: HostInfo | None = None) -> DomainConfig:
+    """xl.conf's vm.cpumask / vm.pv.cpumask / vm.hvm.cpumask, applied after
+    the parse as xl's create_domain does (apply_global_affinity_masks)."""
+    from xl_py.errors import ConfigValueError
+    from xl_py.model._base import Bitmap
+    from xl_py.model.enums import DomainType
+    from xl_py.settings.domain_rules import cpumap_size, parse_cpurange
+
+    host = host or HostInfo()
+    full = frozenset(range(cpumap_size(host)))
+
+    def mask(spec: str | None) -> frozenset[int]:
+        return full if spec is None else parse_cpurange(spec, host)[0]
+
+    conf = xlconf
+    vm = mask(conf.global_vm_affinity_mask if conf else None)
+    is_pv = config.c_info.type is DomainType.PV
+    typed = mask((conf.global_pv_affinity_mask if is_pv else conf.global_hvm_affinity_mask)
+                 if conf else None)
+    b_info = config.b_info
+    maps = b_info.vcpu_hard_affinity
+    if not maps and (vm != full or typed != full):
+        maps = (Bitmap(full),) * b_info.max_vcpus
+    result = []
+    for cpus in maps:
+        bits = cpus.bits & vm & typed
+        if not bits:
+            raise ConfigValueError.at("vcpu hard affinity map is empty",
+                                      hint="cpus= and the vm.cpumask settings of xl.conf "
+                                      "leave no CPU to run on")
+        result.append(Bitmap(bits))
+    if tuple(result) == b_info.vcpu_hard_affinity:
+        return config
+    return replace(config, b_info=replace(b_info, vcpu_hard_affinity=tuple(result)))
+
+
 def to_json(config: DomainConfig) -> str:
     from xl_py.render.libxl_json import to_json as render
 

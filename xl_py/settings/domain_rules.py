@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from xl_py._types import HostInfo
 from xl_py.model import enums
 from xl_py.model._base import MEMKB_DEFAULT, Bitmap, Defbool
 from xl_py.model.domain import (
@@ -231,21 +232,35 @@ def stage_vcpus(cur: Cursor, key: Key) -> None:
 
 
 def cpu_bitmap(cur: Cursor, spec: str, span: tuple[int, int], key: str) -> Bitmap:
-    """xl's parse_cpurange: 'all', 'N', 'N-M', 'nodes:N-M', '^...' joined by ','.
+    """A cpus= spec as a Bitmap; errors at ``span``."""
+    bits, problem = parse_cpurange(spec, cur.host)
+    if problem is not None:
+        raise cur.error_at(span, f"{key}: {problem}",
+                           expected="all | N | N-M | nodes:N | ^N, comma-separated")
+    return Bitmap(bits)
 
-    The map holds as many bits as libxl_cpu_bitmap_alloc gives: the host's
-    max_cpus rounded up to a byte; bits past it are dropped, as in libxl."""
-    size = ((cur.host.max_cpus + 7) // 8) * 8
+
+def cpumap_size(host: HostInfo) -> int:
+    """Bits in a libxl_cpu_bitmap_alloc(ctx, map, 0): max_cpus in whole bytes."""
+    return ((host.max_cpus + 7) // 8) * 8
+
+
+def parse_cpurange(spec: str, host: HostInfo) -> tuple[frozenset[int], str | None]:
+    """xl's parse_cpurange: 'all', 'N', 'N-M', 'nodes:N-M', '^...' joined by
+    ','; bits past the map's size are dropped, as libxl_bitmap_set does.
+    Returns (bits, problem)."""
+    size = cpumap_size(host)
     bits: set[int] = set()
     for part in spec.split(","):
         if part == "":
             continue
-        _cpu_range(cur, part, bits, size, span, key)
-    return Bitmap(frozenset(b for b in bits if b < size))
+        problem = _cpu_range(part, bits, size, host)
+        if problem is not None:
+            return frozenset(bits), problem
+    return frozenset(b for b in bits if b < size), None
 
 
-def _cpu_range(cur: Cursor, part: str, bits: set[int], size: int,
-               span: tuple[int, int], key: str) -> None:
+def _cpu_range(part: str, bits: set[int], size: int, host: HostInfo) -> str | None:
     text = part
     negate = text.startswith("^")
     if negate:
@@ -257,24 +272,23 @@ def _cpu_range(cur: Cursor, part: str, bits: set[int], size: int,
             break
     if text == "all":
         if negate:
-            raise cur.error_at(span, f"{key}: can't combine '^' and 'all'",
-                               expected="all | N | N-M | nodes:N | ^N, comma-separated")
+            return "can't combine '^' and 'all'"
         bits.update(range(size))
-        return
+        return None
     first, last = _range(text)
     if first is None or last is None:
-        raise cur.error_at(span, f"{key}: invalid pcpu range {part!r}",
-                           expected="all | N | N-M | nodes:N | ^N, comma-separated")
+        return f"invalid pcpu range {part!r}"
     chosen: set[int] = set()
     for index in range(first, min(last, first + 4096) + 1):
         if nodes:
-            chosen.update(cur.host.cpus_of_node(index))
+            chosen.update(host.cpus_of_node(index))
         else:
             chosen.add(index)
     if negate:
         bits.difference_update(chosen)
     else:
         bits.update(chosen)
+    return None
 
 
 def _range(text: str) -> tuple[int | None, int | None]:

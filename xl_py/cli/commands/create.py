@@ -1,0 +1,126 @@
+"""``xl-py [-N] create [options] CFG [key=value ...]`` (xl_vmcontrol.c main_create).
+
+Like xl: a first argument that is not an option and has no '=' is the
+config file; later ``key=value`` arguments are appended to the file's text
+(as "\\n<lines>\\n", so they win by last-assignment); ``-f FILE`` names the
+file too.  With ``-N`` (global) or ``-n`` the libxl JSON is printed and
+nothing is started.  xl.conf comes from ``--xl-conf PATH``, else
+``$XL_PY_CONF``, else /etc/xen/xl.conf (missing: xl's defaults).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xl_py.cli.context import Context
+from xl_py.cli.opts import Opt, parse
+from xl_py.errors import BackendUnavailable, Diagnostic, UsageError, XlPyError
+
+if TYPE_CHECKING:
+    from xl_py.settings.xlconf import XlConf
+
+OPTS = (
+    Opt("vncautopass", "A", "vncviewer-autopass"),
+    Opt("foreground", "F"),
+    Opt("vnc", "V", "vncviewer"),
+    Opt("console", "c"),
+    Opt("debug", "d"),
+    Opt("nomonitor", "e"),
+    Opt("config", "f", "defconfig", arg=True),
+    Opt("ignore_masks", "i", "ignore-global-affinity-masks"),
+    Opt("dryrun", "n", "dryrun"),
+    Opt("paused", "p"),
+    Opt("quiet", "q", "quiet"),
+    Opt("help", "h", "help"),
+    Opt("xl_conf", "", "xl-conf", arg=True),
+)
+
+
+class FileReadError(XlPyError):
+    """A config file could not be read (xl: "Failed to read config file")."""
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    args = list(argv)
+    config_file: str | None = None
+    if args and not args[0].startswith("-") and "=" not in args[0]:
+        config_file = args.pop(0)
+    opts = parse(args, OPTS, "create")
+    if opts.flag("help"):
+        from xl_py.cli.commands.help import run as help_run
+
+        return help_run(ctx, ["create"])
+    config_file = opts.value("config") or config_file
+    extra: list[str] = []
+    for word in opts.args:
+        if "=" in word:
+            extra.append(word)
+        elif config_file is None:
+            config_file = word
+        else:
+            raise UsageError(f"create: unexpected argument '{word}'")
+    if config_file is None:
+        raise UsageError("create: no config file given (xl-py create CFG [key=value ...])")
+    dryrun = ctx.dryrun or opts.flag("dryrun")
+    xlconf, conf_warnings = load_xlconf(ctx, opts.value("xl_conf"))
+    text = read_config(config_file)
+    if not opts.flag("quiet"):
+        ctx.err(f"Parsing config from {config_file}")
+
+    from xl_py import pipeline
+
+    if extra:
+        text = pipeline.with_extra(text, extra)
+    built = pipeline.build(text, config_file, xlconf=xlconf)
+    for diag in (*conf_warnings, *built.warnings):
+        ctx.err(diag.format())
+    config = built.config
+    if not opts.flag("ignore_masks"):
+        config = pipeline.apply_affinity_masks(config, xlconf)
+    if dryrun:
+        if xlconf.output_format == "sxp":
+            raise UsageError("create: output_format=\"sxp\" in xl.conf is not supported; "
+                             "xl-py prints JSON")
+        ctx.stdout.write(pipeline.to_json(config))
+        ctx.stdout.flush()
+        return 0
+    raise BackendUnavailable(
+        "create: no backend is available yet to start domains; "
+        "use 'xl-py -N create' for a dry run")
+
+
+def read_config(path: str) -> str:
+    """The config text (``/dev/null`` is an empty config, as in xl)."""
+    if path == "/dev/null":
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise FileReadError(f"Failed to read config file: {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from xl_py.errors import ConfigSyntaxError, Source
+
+        text = data.decode("utf-8", "replace")
+        raise ConfigSyntaxError.at("invalid UTF-8 in config file", Source(path, text),
+                                   exc.start, exc.start + 1,
+                                   expected="a UTF-8 text file") from None
+
+
+def load_xlconf(ctx: Context, path: str | None) -> tuple[XlConf, tuple[Diagnostic, ...]]:
+    """xl.conf from --xl-conf, $XL_PY_CONF or /etc/xen/xl.conf."""
+    from xl_py.settings.xlconf import XlConf, from_text
+
+    explicit = path is not None or "XL_PY_CONF" in ctx.environ
+    path = path or ctx.xl_conf_path
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        if explicit:
+            raise FileReadError(f"Failed to read config file: {path}: {exc.strerror}") \
+                from None
+        return XlConf(), ()
+    return from_text(data, path)
