@@ -1,0 +1,604 @@
+"""Legacy xm keys -> xl.cfg keys, one table row per xm key, with a per-key report.
+
+xend 4.4's ``create.py`` declares the keys an xm config may set; xl reads
+some of them under the same name, some renamed, some with another meaning, and
+silently ignores the rest.  :data:`RULES` holds one row per xm key; each row
+names the handler that writes the xl.cfg entries and a report item whose
+status is one of:
+
+``kept``      same key, same meaning
+``renamed``   another xl key, same meaning (``cpu_cap`` -> ``cap``)
+``changed``   rewritten (device specs, ``vcpu_avail``, ``restart``, ``ip=`` …)
+``dropped``   no xl equivalent; the reason says why and what to do instead
+``decision``  could map several ways; left out, the admin decides
+``added``     not in the source, written by the migration (a persisted uuid)
+``ignored``   not an xm option at all (helper variables such as ``arch``)
+
+The input is a :class:`LegacyInput` — xm variables (``from_xm``) or an SXP
+config flattened to the same names (``xl_py.settings.legacy_sxp``).
+"""
+
+from __future__ import annotations
+
+import os.path
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from xl_py.errors import Diagnostic, Source
+from xl_py.settings import legacy_devices as dev
+from xl_py.syntax.xm import XmConfig
+
+Status = Literal["kept", "renamed", "changed", "dropped", "decision", "added", "ignored"]
+XlValue = int | str | list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyValue:
+    name: str
+    value: Any
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyInput:
+    """Legacy keys with their values and spans, whatever syntax they came from."""
+
+    source: Source
+    kind: Literal["xm", "sxp"]
+    values: tuple[LegacyValue, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def get(self, name: str) -> LegacyValue | None:
+        for v in self.values:
+            if v.name == name:
+                return v
+        return None
+
+
+def from_xm(cfg: XmConfig) -> LegacyInput:
+    return LegacyInput(cfg.source, "xm",
+                       tuple(LegacyValue(b.name, b.value, b.start, b.end) for b in cfg.bindings),
+                       cfg.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    key: str
+    status: Status
+    xl: tuple[str, ...]
+    detail: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    source: Source
+    kind: str
+    entries: tuple[tuple[str, XlValue], ...]
+    comments: tuple[str, ...]
+    report: tuple[ReportItem, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    def get(self, key: str) -> XlValue | None:
+        return dict(self.entries).get(key)
+
+
+class _Bad(Exception):
+    """A value of the wrong shape: becomes an error diagnostic on the key."""
+
+
+@dataclass
+class _Ctx:
+    inp: LegacyInput
+    hvm: bool
+    out: dict[str, XlValue] = field(default_factory=dict)
+    report: list[ReportItem] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    diags: list[Diagnostic] = field(default_factory=list)
+
+    def value(self, name: str, default: Any = None) -> Any:
+        v = self.inp.get(name)
+        return default if v is None or v.value is None else v.value
+
+    def item(self, v: LegacyValue, status: Status, xl: Iterable[str], detail: str) -> None:
+        self.report.append(ReportItem(v.name, status, tuple(xl), detail, v.start, v.end))
+
+    def error(self, v: LegacyValue, message: str) -> None:
+        self.diags.append(Diagnostic("error", f"{v.name}: {message}", self.inp.source,
+                                     v.start, v.end, code="legacy-value"))
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(0[xX][0-9a-fA-F]+|\d+)\s*", value):
+        return int(value, 0) if value.strip().lower().startswith(("0x", "-0x")) else int(value)
+    raise _Bad(f"{value!r} is not an integer")
+
+
+def as_bool(value: Any) -> int:
+    if isinstance(value, str) and value.lower() in ("yes", "true", "on"):
+        return 1
+    if isinstance(value, str) and value.lower() in ("no", "false", "off", ""):
+        return 0
+    return 1 if as_int(value) else 0
+
+
+def as_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise _Bad(f"{value!r} is not a string")
+
+
+def as_list(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [as_str(v) for v in value]
+    return [as_str(value)]
+
+
+def as_str_or_list(value: Any) -> XlValue:
+    return as_list(value) if isinstance(value, list | tuple) else as_str(value)
+
+
+# --------------------------------------------------------------------------- handlers
+
+Handler = Callable[[_Ctx, LegacyValue], None]
+
+
+def keep(conv: Callable[[Any], XlValue] = as_str, hvm_only: bool = False) -> Handler:
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        if hvm_only and not ctx.hvm:
+            ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xl ignores it")
+            return
+        ctx.out[v.name] = conv(v.value)
+        ctx.item(v, "kept", (v.name,), "")
+    return handle
+
+
+def rename(new: str, conv: Callable[[Any], XlValue] = as_str, detail: str = "") -> Handler:
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        ctx.out[new] = conv(v.value)
+        ctx.item(v, "renamed", (new,), detail or f"xl calls it {new}")
+    return handle
+
+
+def drop(reason: str) -> Handler:
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        ctx.item(v, "dropped", (), reason)
+    return handle
+
+
+def decide(reason: str) -> Handler:
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        ctx.item(v, "decision", (), f"{reason} (value was {v.value!r})")
+    return handle
+
+
+def ignore_pv_part(ctx: _Ctx, v: LegacyValue) -> None:
+    """vnc/sdl keys: HVM display options; in a PV config they build a vfb (xend 3.0)."""
+    if ctx.hvm:
+        conv = as_str if v.name in _DISPLAY_STR else as_bool
+        ctx.out[v.name] = conv(v.value)
+        ctx.item(v, "kept", (v.name,), "")
+    elif ctx.inp.get("vfb") is None:
+        ctx.item(v, "changed", ("vfb",), "PV display option: folded into vfb=[...] as xend did")
+    else:
+        ctx.item(v, "dropped", (), "PV guest with vfb=[...]: the vfb spec carries the display")
+
+
+_DISPLAY_STR = frozenset({"vnclisten", "vncpasswd", "display", "xauthority", "keymap"})
+
+
+def h_builder(ctx: _Ctx, v: LegacyValue) -> None:
+    kind = as_str(v.value)
+    if kind not in _BUILDERS:
+        raise _Bad(f"builder {kind!r} is not 'linux' or 'hvm'")
+    ctx.item(v, "renamed", ("type",), f"builder='{kind}' -> type=\"{'hvm' if ctx.hvm else 'pv'}\"")
+
+
+def h_kernel(ctx: _Ctx, v: LegacyValue) -> None:
+    path = as_str(v.value)
+    if not ctx.hvm:
+        ctx.out["kernel"] = path
+        ctx.item(v, "kept", ("kernel",), "")
+    elif os.path.basename(path) == "hvmloader":
+        ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
+    else:
+        ctx.item(v, "decision", (), f"HVM firmware {path!r}: xl's kernel= means direct kernel "
+                 "boot; use firmware_override= only if this is really firmware")
+
+
+def h_loader(ctx: _Ctx, v: LegacyValue) -> None:
+    path = as_str(v.value)
+    if os.path.basename(path) == "hvmloader":
+        ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
+    else:
+        ctx.item(v, "decision", (), f"firmware loader {path!r}: use firmware_override= if needed")
+
+
+def h_device_model(ctx: _Ctx, v: LegacyValue) -> None:
+    path = as_str(v.value)
+    if "stubdom-dm" in path:
+        ctx.item(v, "decision", (), "stub domain device model: set "
+                 "device_model_stubdomain_override=1 if you want one")
+        return
+    ctx.item(v, "dropped", (), f"xl starts its own device model (qemu-xen); {path!r} "
+             "(qemu-dm, i.e. qemu-xen-traditional) is not in Xen 4.17 builds. "
+             "Use device_model_override= only if you really need another binary")
+
+
+def h_bootloader(ctx: _Ctx, v: LegacyValue) -> None:
+    path = as_str(v.value)
+    if os.path.basename(path) == "pygrub" and path != "pygrub":
+        ctx.out["bootloader"] = "pygrub"
+        ctx.item(v, "changed", ("bootloader",),
+                 f"{path!r} -> \"pygrub\": xl finds pygrub in its own libexec directory")
+    else:
+        ctx.out["bootloader"] = path
+        ctx.item(v, "kept", ("bootloader",), "")
+
+
+def h_bootargs(ctx: _Ctx, v: LegacyValue) -> None:
+    args = as_str(v.value).split() if isinstance(v.value, str) else as_list(v.value)
+    current = ctx.out.get("bootloader_args")
+    ctx.out["bootloader_args"] = args + (current if isinstance(current, list) else [])
+    ctx.item(v, "renamed", ("bootloader_args",),
+             "xl calls it bootloader_args and takes a list of arguments")
+
+
+def h_bootentry(ctx: _Ctx, v: LegacyValue) -> None:
+    current = ctx.out.get("bootloader_args")
+    args = current if isinstance(current, list) else []
+    ctx.out["bootloader_args"] = [*args, f"--entry={as_str(v.value)}"]
+    ctx.item(v, "changed", ("bootloader_args",), "passed to the bootloader as --entry=")
+
+
+def h_cpu(ctx: _Ctx, v: LegacyValue) -> None:
+    ctx.item(v, "decision", (), f"xm started VCPU0 on CPU {v.value}; xl pins with cpus= "
+             "(e.g. cpus=\"N\" pins every vcpu)")
+
+
+def h_vcpu_avail(ctx: _Ctx, v: LegacyValue) -> None:
+    mask = as_int(v.value)
+    maxv = as_int(ctx.value("vcpus", 1))
+    online = bin(mask & ((1 << maxv) - 1)).count("1")
+    ctx.out["maxvcpus"] = maxv
+    ctx.out["vcpus"] = online
+    lowest = mask & ((1 << maxv) - 1) == (1 << online) - 1
+    ctx.item(v, "changed", ("vcpus", "maxvcpus"),
+             f"bitmask {mask:#x} of {maxv} vcpus -> vcpus={online}, maxvcpus={maxv}"
+             + ("" if lowest else "; xl onlines the first vcpus, not the ones the mask chose"))
+
+
+_ACTIONS = frozenset({"destroy", "restart", "preserve", "rename-restart", "coredump-destroy",
+                      "coredump-restart", "soft-reset"})
+
+
+def h_action(ctx: _Ctx, v: LegacyValue) -> None:
+    action = as_str(v.value)
+    if action not in _ACTIONS:
+        raise _Bad(f"{action!r} is not one of {', '.join(sorted(_ACTIONS))}")
+    ctx.out[v.name] = action
+    ctx.item(v, "kept", (v.name,), "")
+
+
+_RESTART = {"onreboot": ("destroy", "restart", "destroy"), "always": ("restart",) * 3,
+            "never": ("destroy",) * 3}
+
+
+def h_restart(ctx: _Ctx, v: LegacyValue) -> None:
+    policy = as_str(v.value)
+    if policy not in _RESTART:
+        raise _Bad(f"{policy!r} is not onreboot, always or never")
+    written = []
+    for key, action in zip(("on_poweroff", "on_reboot", "on_crash"), _RESTART[policy],
+                           strict=True):
+        if ctx.inp.get(key) is None:
+            ctx.out[key] = action
+            written.append(key)
+    ctx.item(v, "changed", tuple(written), f"restart='{policy}' -> "
+             + ", ".join(f"{k}=\"{ctx.out[k]}\"" for k in written))
+
+
+_TSC = {0: "default", 1: "always_emulate", 2: "native", 3: "native_paravirt"}
+_TIMER = {0: "delay_for_missed_ticks", 1: "no_delay_for_missed_ticks",
+          2: "no_missed_ticks_pending", 3: "one_missed_tick_pending"}
+
+
+def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
+    """Integer modes xl deprecated: written with xl's names (same meaning)."""
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        if hvm_only and not ctx.hvm:
+            ctx.item(v, "dropped", (), "HVM-only option in a PV guest config")
+            return
+        if isinstance(v.value, str) and v.value in names.values():
+            ctx.out[v.name] = v.value
+        else:
+            number = as_int(v.value)
+            if number not in names:
+                raise _Bad(f"{number} is not one of {sorted(names)}")
+            ctx.out[v.name] = names[number]
+        ctx.item(v, "kept", (v.name,), f"written as {v.name}=\"{ctx.out[v.name]}\"")
+    return handle
+
+
+def h_stdvga(ctx: _Ctx, v: LegacyValue) -> None:
+    if as_bool(v.value):
+        ctx.out["vga"] = "stdvga"
+        ctx.item(v, "renamed", ("vga",), "stdvga=1 -> vga=\"stdvga\"")
+    else:
+        ctx.item(v, "dropped", (), "stdvga=0 is the default (cirrus)")
+
+
+def h_description(ctx: _Ctx, v: LegacyValue) -> None:
+    ctx.comments.extend(f"description: {line}" for line in as_str(v.value).splitlines())
+    ctx.item(v, "dropped", (), "xl has no description; kept as a comment in the output")
+
+
+def h_irq(ctx: _Ctx, v: LegacyValue) -> None:
+    values = v.value if isinstance(v.value, list | tuple) else [v.value]
+    ctx.out["irqs"] = [str(as_int(i)) for i in values]
+    ctx.item(v, "renamed", ("irqs",), "xl calls it irqs (a list)")
+
+
+def h_uuid(ctx: _Ctx, v: LegacyValue) -> None:
+    text = as_str(v.value).strip().lower()
+    hexdigits = text.replace("-", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", hexdigits):
+        raise _Bad(f"{v.value!r} is not a UUID")
+    canon = "-".join((hexdigits[:8], hexdigits[8:12], hexdigits[12:16], hexdigits[16:20],
+                      hexdigits[20:]))
+    ctx.out["uuid"] = canon
+    ctx.item(v, "kept", ("uuid",), "" if canon == text else f"written as {canon}")
+
+
+def _device_list(name: str, convert: Callable[[str], dev.DeviceSpec]) -> Handler:
+    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+        specs: list[str] = []
+        changes: list[str] = []
+        for raw in as_list(v.value):
+            result = convert(raw)
+            for problem in result.problems:
+                ctx.error(v, problem)
+            specs.append(result.spec)
+            changes.extend(result.changes)
+        ctx.out[name] = specs
+        if changes:
+            ctx.item(v, "changed", (name,), "; ".join(dict.fromkeys(changes)))
+        else:
+            ctx.item(v, "kept", (name,), "")
+    return handle
+
+
+def h_vfb(ctx: _Ctx, v: LegacyValue) -> None:
+    _device_list("vfb", dev.convert_vfb)(ctx, v)
+
+
+_IP_KEYS = ("ip", "gateway", "netmask", "hostname", "interface", "dhcp")
+
+
+def h_ip_part(ctx: _Ctx, v: LegacyValue) -> None:
+    ctx.item(v, "changed", ("extra",), "xend put ip= on the kernel command line; so does "
+             "the migrated extra=")
+
+
+def h_nfs(ctx: _Ctx, v: LegacyValue) -> None:
+    ctx.item(v, "changed", ("root", "extra"), "xend built root=/dev/nfs nfsroot=...; the "
+             "migrated root=/extra= carry it")
+
+
+def h_helper(ctx: _Ctx, v: LegacyValue) -> None:
+    ctx.item(v, "ignored", (), "not an xm option (a helper variable); xend ignored it")
+
+
+def _rules() -> dict[str, Handler]:
+    hvm_bool = keep(as_bool, hvm_only=True)
+    no_daemon = "xl has no daemon; start guests at boot with the xendomains service"
+    table: list[tuple[str, Handler]] = [
+        ("name", keep(as_str)),
+        ("builder", h_builder),
+        ("uuid", h_uuid),
+        ("memory", keep(as_int)),
+        ("maxmem", keep(as_int)),
+        ("shadow_memory", keep(as_int)),
+        ("memory_sharing", drop("memory sharing (tmem/paging) is not configured through xl")),
+        ("vcpus", keep(as_int)),
+        ("vcpu_avail", h_vcpu_avail),
+        ("cpus", keep(as_str_or_list)),
+        ("cpu", h_cpu),
+        ("cpu_cap", rename("cap", as_int)),
+        ("cpu_weight", keep(as_int)),
+        ("pool", keep(as_str)),
+        ("bootloader", h_bootloader),
+        ("bootargs", h_bootargs),
+        ("bootentry", h_bootentry),
+        ("kernel", h_kernel),
+        ("ramdisk", keep(as_str)),
+        ("loader", h_loader),
+        ("root", keep(as_str)),
+        ("extra", keep(as_str)),
+        ("features", drop("xl negotiates PV features itself; there is no features= key")),
+        ("on_poweroff", h_action),
+        ("on_reboot", h_action),
+        ("on_crash", h_action),
+        ("restart", h_restart),
+        ("on_xend_start", drop(no_daemon)),
+        ("on_xend_stop", drop(no_daemon + " (it saves or shuts down guests)")),
+        ("disk", _device_list("disk", dev.convert_disk)),
+        ("vif", _device_list("vif", dev.convert_vif)),
+        ("vfb", h_vfb),
+        ("pci", _device_list("pci", dev.convert_pci)),
+        ("pci_msitranslate", hvm_bool),
+        ("pci_power_mgmt", hvm_bool),
+        ("ioports", keep(as_str_or_list)),
+        ("irq", h_irq),
+        ("vif2", drop("netchannel2 was never supported by xl")),
+        ("nics", drop("deprecated in xend already; list one vif entry per NIC")),
+        ("vscsi", drop("xl has no PV SCSI (pvscsi); pass the disk with disk= or pci=")),
+        ("vusb", decide("PV USB: rewrite as usbctrl=[...] and usbdev=[...]")),
+        ("blkif", drop("driver domains: the backend domain needs no flag in xl; "
+                       "set backend= in the frontend's disk specs")),
+        ("netif", drop("driver domains: set backend= in the frontend's vif specs")),
+        ("access_control", drop("ACM policies were removed from Xen; use seclabel= with XSM")),
+        ("ip", h_ip_part),
+        ("gateway", h_ip_part),
+        ("netmask", h_ip_part),
+        ("hostname", h_ip_part),
+        ("interface", h_ip_part),
+        ("dhcp", h_ip_part),
+        ("nfs_server", h_nfs),
+        ("nfs_root", h_nfs),
+        ("device_model", h_device_model),
+        ("fda", drop("xl's device model has no floppy drives")),
+        ("fdb", drop("xl's device model has no floppy drives")),
+        ("parallel", drop("xl has no parallel port option; device_model_args=['-parallel', "
+                          "...] passes one to qemu")),
+        ("serial", keep(as_str_or_list, hvm_only=True)),
+        ("monitor", drop("the qemu monitor is xl's own (device_model_args for extras)")),
+        ("monitor_path", drop("the qemu monitor is xl's own (device_model_args for extras)")),
+        ("localtime", hvm_bool),
+        ("rtc_timeoffset", keep(as_int, hvm_only=True)),
+        ("keymap", ignore_pv_part),
+        ("usb", hvm_bool),
+        ("usbdevice", keep(as_str_or_list, hvm_only=True)),
+        ("description", h_description),
+        ("guest_os_type", drop("IA-64 only")),
+        ("vhpt", drop("IA-64 only")),
+        ("stdvga", h_stdvga),
+        ("isa", drop("ISA-only machines are not offered by xl's device model")),
+        ("boot", keep(as_str, hvm_only=True)),
+        ("nographic", hvm_bool),
+        ("soundhw", keep(as_str, hvm_only=True)),
+        ("vnc", ignore_pv_part),
+        ("vncdisplay", ignore_pv_part),
+        ("vnclisten", ignore_pv_part),
+        ("vncunused", ignore_pv_part),
+        ("vncpasswd", ignore_pv_part),
+        ("sdl", ignore_pv_part),
+        ("opengl", ignore_pv_part),
+        ("display", ignore_pv_part),
+        ("xauthority", ignore_pv_part),
+        ("vncconsole", drop("xm started a viewer; use 'xl create -V' or 'xl vncviewer'")),
+        ("vncviewer", drop("xm started a viewer; use 'xl create -V' or 'xl vncviewer'")),
+        ("videoram", keep(as_int, hvm_only=True)),
+        ("gfx_passthru", hvm_bool),
+        ("pae", hvm_bool),
+        ("acpi", hvm_bool),
+        ("apic", hvm_bool),
+        ("hpet", hvm_bool),
+        ("viridian", hvm_bool),
+        ("hap", hvm_bool),
+        ("nestedhvm", hvm_bool),
+        ("oos", hvm_bool),
+        ("vpt_align", hvm_bool),
+        ("timer_mode", named(_TIMER, hvm_only=True)),
+        ("tsc_mode", named(_TSC)),
+        ("nomigrate", keep(as_bool)),
+        ("xen_platform_pci", hvm_bool),
+        ("xen_extended_power_mgmt", drop("xl has no extended power management option")),
+        ("cpuid", keep(as_str_or_list)),
+        ("cpuid_check", drop("xl has no cpuid_check (cpuid= is enforced as given)")),
+        ("target", drop("stub domain internals: xl sets up the stub domain itself")),
+        ("s3_integrity", drop("tboot S3 integrity is not configured through xl")),
+        ("machine_address_size", drop("xl has no machine_address_size")),
+        ("suppress_spurious_page_faults", drop("xl has no suppress_spurious_page_faults")),
+        ("superpages", drop("xl has no superpages option for PV guests")),
+        ("vtpm", decide("xm's vtpm (vtpm manager instances) differs from xl's vtpm stub "
+                        "domains: set vtpm=['backend=...'] after creating a vtpm domain")),
+    ]
+    return dict(table)
+
+
+RULES: dict[str, Handler] = _rules()
+
+
+# builder -> HVM?  Xen 3.0 called HVM guests 'vmx' (Intel VT) in xmexample.vmx
+_BUILDERS = {"linux": False, "hvm": True, "vmx": True}
+
+
+def _is_hvm(inp: LegacyInput) -> bool:
+    builder = inp.get("builder")
+    return builder is not None and _BUILDERS.get(str(builder.value), False)
+
+
+def _pv_vfb(ctx: _Ctx) -> None:
+    """xend 3.0 PV configs set vnc=/sdl= at top level: one vfb with those keys."""
+    if ctx.hvm or ctx.inp.get("vfb") is not None:
+        return
+    parts = []
+    for key in ("vnc", "sdl", "vncunused", "vncdisplay", "vnclisten", "vncpasswd", "display",
+                "xauthority", "opengl", "keymap"):
+        value = ctx.value(key)
+        if value is None:
+            continue
+        parts.append(f"{key}={as_str(value) if key in _DISPLAY_STR else as_bool(value)}")
+    if as_bool(ctx.value("vnc", 0)) or as_bool(ctx.value("sdl", 0)):
+        ctx.out["vfb"] = [",".join(parts)]
+
+
+def _cmdline(ctx: _Ctx) -> None:
+    """ip=/nfs_* keys: the kernel command line xend built (create.py preprocess_*)."""
+    ip = ctx.value("ip", "")
+    dhcp = ctx.value("dhcp", "off")
+    nfs_server, nfs_root = ctx.value("nfs_server"), ctx.value("nfs_root")
+    extra = ctx.out.get("extra")
+    words = [extra] if isinstance(extra, str) and extra else []
+    if nfs_root and nfs_server:
+        words.insert(0, f"nfsroot={nfs_server}:{nfs_root}")
+        if "root" not in ctx.out:
+            ctx.out["root"] = "/dev/nfs"
+    if ip or dhcp != "off":
+        fields = [ip, nfs_server or "127.0.255.255", ctx.value("gateway", ""),
+                  ctx.value("netmask", ""), ctx.value("hostname", ""),
+                  ctx.value("interface", "eth0"), dhcp]
+        words.insert(0, "ip=" + ":".join(as_str(f) for f in fields))
+    if words != ([extra] if isinstance(extra, str) and extra else []):
+        ctx.out["extra"] = " ".join(words)
+
+
+# xl.cfg keys written first, in this order; the rest follow the source order
+_LEADING = ("type", "name", "uuid")
+
+
+def migrate(inp: LegacyInput, new_uuid: Callable[[], str] | None = None) -> Migration:
+    """Map every legacy key; collect all problems (never stop at the first)."""
+    hvm = _is_hvm(inp)
+    ctx = _Ctx(inp, hvm)
+    ctx.out["type"] = "hvm" if hvm else "pv"
+    for v in inp.values:
+        handler = RULES.get(v.name, h_helper)
+        try:
+            handler(ctx, v)
+        except _Bad as exc:
+            ctx.error(v, str(exc))
+    _pv_vfb(ctx)
+    _cmdline(ctx)
+    if "uuid" not in ctx.out and new_uuid is not None:
+        ctx.out["uuid"] = new_uuid()
+        ctx.report.append(ReportItem("uuid", "added", ("uuid",),
+                                     "no uuid in the source: generated one so the guest keeps "
+                                     "one identity across restarts (xend stored it at install)"))
+    if "name" not in ctx.out:
+        ctx.diags.append(Diagnostic("error", "no name: xl needs name=", inp.source, 0, 0,
+                                    code="legacy-value"))
+    leading = [(k, ctx.out[k]) for k in _LEADING if k in ctx.out]
+    rest = [(k, v) for k, v in ctx.out.items() if k not in _LEADING]
+    return Migration(inp.source, inp.kind, tuple(leading + rest), tuple(ctx.comments),
+                     tuple(ctx.report), inp.diagnostics + tuple(ctx.diags))
