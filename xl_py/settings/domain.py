@@ -106,7 +106,6 @@ KEYS: tuple[Key, ...] = (
     Key("on_crash", "top.on_crash", r.ACTION, doc="destroy (default), restart, ..."),
     Key("on_soft_reset", "top.on_soft_reset", r.ACTION, doc="soft-reset (default), ..."),
     Key("e820_host", "u.e820_host", r.DEFBOOL, PV_ONLY, doc="use the host e820 map (PCI)"),
-    Key("rdm", "rdm.policy", r.rule_rdm, doc="reserved device memory: strategy=host,..."),
     Key("passthrough", "c.passthrough", r.enum_reader("Passthrough")),
     Key("shadow_memory", "b.shadow_memkb", r.MIB, doc="shadow page table memory (MiB)"),
     Key("nomigrate", "b.disable_migrate", r.DEFBOOL),

@@ -716,22 +716,6 @@ def rule_iomem(cur: Cursor, key: Key) -> None:
     cur.set(key.target, tuple(ranges))
 
 
-def rule_rdm(cur: Cursor, key: Key) -> None:
-    """rdm = "strategy=host,policy=..." (settings/pci.py parse_rdm)."""
-    text = cur.string(key.name)
-    if text is None:
-        return
-    from xl_py.settings._spec import SpecSite
-    from xl_py.settings.pci import parse_rdm
-
-    site = SpecSite(cur.source, cur.span(key.name)[0] + 1, "rdm")
-    rdm = parse_rdm(text, site)
-    cur.warnings.extend(site.warnings)
-    if rdm is not None:
-        cur.set("rdm.strategy", enums.RdmReserveStrategy(rdm.strategy.value))
-        cur.set("rdm.policy", enums.RdmReservePolicy(rdm.policy.value))
-
-
 def rule_vif2(cur: Cursor, key: Key) -> None:
     cur.value(key.name)
     cur.warn(key.name, "vif2: netchannel2 is deprecated and not supported", at_key=True,
@@ -864,6 +848,10 @@ def stage_devices(cur: Cursor, key: Key) -> None:
         cur.errors.extend(exc.diagnostics())
         return
     cur.warnings.extend(getattr(cur.devices, "warnings", ()))
+    rdm = getattr(cur.devices, "rdm", None)
+    if rdm is not None and cur.dtype is HVM:
+        cur.set("rdm.strategy", enums.RdmReserveStrategy(rdm.strategy.value))
+        cur.set("rdm.policy", enums.RdmReservePolicy(rdm.policy.value))
     if cur.dtype is PV and _devices_of(cur, "pcidevs"):
         cur.set("u.e820_host", Defbool.TRUE)
 
