@@ -303,6 +303,14 @@ def test_xlu_rdm_policy_check_is_inverted_in_xen_4_17(reference: Any) -> None:
         "report": "Unknown RDM policy: bogus", "libxl_rdm": {"strategy": "host"}}
 
 
+def test_oracle_crash_is_an_exception_not_the_end(reference: Any) -> None:
+    """libxlutil asserts on a NUL inside quotes; the worker dies, tests go on."""
+    with pytest.raises(reference.OracleCrash, match=r"died \(signal SIGABRT\) on config "
+                       r"'guest.cfg': .*xlu__cfgl_dequote: Assertion"):
+        reference.xlu_parse_text(b'name = "a\0b"\n')
+    assert reference.xlu_parse_text('name = "ok"\n', keys=["name"])["values"] == {"name": "ok"}
+
+
 # ------------------------------------------------------------------ xenstored
 
 

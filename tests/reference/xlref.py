@@ -24,6 +24,8 @@ Also:
     xl_dryrun_many(cfgs, *args, ...) -> list[Result]        in parallel
     xlu_parse_text(text, name="guest.cfg", keys=None, all_keys=False)
     xlu_rdm(spec) -> dict
+    OracleCrash                           raised when libxlutil dies on an input
+                                          (the xlu_* calls run in a worker process)
     start_xenstored(directory, flavour="c"|"ocaml") -> socket path
     stop_xenstored(directory);  xenstore_env(directory) -> env for xenstore-* clients
     tools() -> Tools                      paths of the cached binaries
@@ -31,7 +33,9 @@ Also:
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
 import os
 import platform
 import re
@@ -40,6 +44,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -222,11 +227,55 @@ def normalise_uuid(text: str) -> str:
 # ---------------------------------------------------------------- libxlutil
 
 
-@functools.cache
-def _oracle() -> Any:
-    from .xlu import Oracle
+class OracleCrash(RuntimeError):
+    """libxlutil died on a request (e.g. an assertion); the worker restarts."""
 
-    return Oracle(tools().libdir)
+
+class _Worker:
+    """tests/reference/xlu.py --serve, started on first use; one per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[str] | None = None
+        self._log: Any = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives with the worker)
+            self._proc = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("xlu.py")), "--serve",
+                 str(tools().libdir)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
+                encoding="utf-8", bufsize=1)
+        return self._proc
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(json.dumps(request) + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+            except BrokenPipeError:
+                line = ""
+            if line:
+                answer: dict[str, Any] = json.loads(line)
+                return answer
+            raise self._crashed(proc, request)
+
+    def _crashed(self, proc: subprocess.Popen[str], request: dict[str, Any]) -> OracleCrash:
+        rc = proc.wait(timeout=10)
+        how = f"signal {signal.Signals(-rc).name}" if rc < 0 else f"exit status {rc}"
+        self._log.seek(0)
+        log = self._log.read().strip()
+        self._proc = None
+        what = request.get("spec", request.get("source"))
+        return OracleCrash(f"libxlutil died ({how}) on {request.get('kind', 'config')}"
+                           f" {what!r}" + (f": {log.splitlines()[-1]}" if log else ""))
+
+
+_WORKER = _Worker()
 
 
 def _keys(keys: list[str] | None, all_keys: bool) -> list[str]:
@@ -245,40 +294,37 @@ def xlu_parse(cfg: str | Path, keys: list[str] | None = None,
     all_keys: also every key present, with its line and operator.
     Returns {source, rc, errno, report, values, missing, errors[, lines]}.
     """
-    result: dict[str, Any] = _oracle().parse(str(cfg), None, _keys(keys, all_keys), all_keys)
-    return result
+    return _WORKER.call({"op": "parse", "source": str(cfg), "data": None,
+                         "keys": _keys(keys, all_keys), "all": all_keys})
 
 
 def xlu_parse_text(text: str | bytes, name: str = "guest.cfg", keys: list[str] | None = None,
                    all_keys: bool = False) -> dict[str, Any]:
     """xlu_parse for config text (xlu_cfg_readdata), reported as `name`."""
     data = text.encode() if isinstance(text, str) else text
-    result: dict[str, Any] = _oracle().parse(name, data, _keys(keys, all_keys), all_keys)
-    return result
+    return _WORKER.call({"op": "parse", "source": name,
+                         "data": base64.b64encode(data).decode(),
+                         "keys": _keys(keys, all_keys), "all": all_keys})
 
 
 def xlu_disk(spec: str) -> dict[str, Any]:
     """xlu_disk_parse: {spec, rc, report, libxl_disk}."""
-    result: dict[str, Any] = _oracle().device("disk", spec)
-    return result
+    return _WORKER.call({"op": "device", "kind": "disk", "spec": spec})
 
 
 def xlu_pci(spec: str) -> dict[str, Any]:
     """xlu_pci_parse_spec_string: {spec, rc, report, libxl_pci}."""
-    result: dict[str, Any] = _oracle().device("pci", spec)
-    return result
+    return _WORKER.call({"op": "device", "kind": "pci", "spec": spec})
 
 
 def xlu_vif_rate(rate: str) -> dict[str, Any]:
     """xlu_vif_parse_rate: {spec, rc, report, libxl_nic}."""
-    result: dict[str, Any] = _oracle().device("rate", rate)
-    return result
+    return _WORKER.call({"op": "device", "kind": "rate", "spec": rate})
 
 
 def xlu_rdm(spec: str) -> dict[str, Any]:
     """xlu_rdm_parse: {spec, rc, report, libxl_rdm}."""
-    result: dict[str, Any] = _oracle().device("rdm", spec)
-    return result
+    return _WORKER.call({"op": "device", "kind": "rdm", "spec": spec})
 
 
 # ---------------------------------------------------------------- xenstored

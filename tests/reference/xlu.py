@@ -1,9 +1,14 @@
-"""Xen 4.17's own libxlutil (the xl.cfg parser) as an in-process oracle, via ctypes.
+"""Xen 4.17's own libxlutil (the xl.cfg parser) as an oracle, via ctypes.
 
 The libraries come from the reference cache (see tools/fetch-reference.sh);
 they are loaded by absolute path, so no LD_LIBRARY_PATH is needed, and no
 hypervisor: libxlutil never touches one, and libxl's *_to_json/_init/_dispose
 helpers take no context.
+
+xlref runs this module as a long-lived worker process (`--serve LIBDIR`: one
+JSON request per line on stdin, one JSON answer per line on stdout), so that
+libxlutil aborting on some input (it asserts on a NUL inside quotes) kills
+the worker, not the test run.
 
 Only one internal layout is relied on: a parsed config begins with its list
 of settings (newest first, as libxlutil's own lookup walks it), each
@@ -16,10 +21,12 @@ By hand:  python tests/reference/xlu.py FILE [--all] [-k key[:type]]...
 
 from __future__ import annotations
 
+import base64
 import ctypes as C
 import errno as E
 import json
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -265,7 +272,7 @@ class Oracle:
             buf = C.create_string_buffer(_DEVICE_BUFFER)
             getattr(self.xl, f"libxl_{struct}_init")(buf)
             try:
-                rc = self._parse_device(kind, cfg, buf, spec.encode())
+                rc = self._parse_device(kind, cfg, buf, spec.encode("utf-8", "surrogateescape"))
                 return {"spec": spec, "rc": rc, "report": report.text() or None,
                         key: self._to_json(struct, buf) if rc == 0 else None}
             finally:
@@ -293,10 +300,29 @@ class Oracle:
             self.libc.free(p)
 
 
+def serve(libdir: Path) -> int:
+    """The worker loop: {"op": "parse", "source", "data" (base64 or null),
+    "keys", "all"} or {"op": "device", "kind", "spec"} -> the result dict."""
+    oracle = Oracle(libdir)
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req["op"] == "parse":
+            data = None if req["data"] is None else base64.b64decode(req["data"])
+            res = oracle.parse(req["source"], data, req["keys"], req["all"])
+        else:
+            res = oracle.device(req["kind"], req["spec"])
+        sys.stdout.write(json.dumps(res) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
 def _main(argv: list[str] | None = None) -> int:
     import argparse
-    import sys
 
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--serve"]:
+        return serve(Path(argv[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from reference import xlref
 
