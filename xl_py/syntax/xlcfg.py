@@ -78,7 +78,7 @@ def parse_xlcfg(text: str | bytes, name: str) -> Document:
     if isinstance(text, bytes):
         text = decode_config(text, name)
     elif len(text) > MAX_BYTES:
-        _too_large(name, len(text))
+        _too_large(name, len(text), "characters")
     source = Source(name, text)
     _refuse_binary(source)
     return _Parser(source).document()
@@ -106,13 +106,13 @@ def decode_config(data: bytes, name: str) -> str:
     and column.
     """
     if len(data) > MAX_BYTES:
-        _too_large(name, len(data))
+        _too_large(name, len(data), "bytes")
     return data.decode("utf-8", "surrogateescape")
 
 
-def _too_large(name: str, size: int) -> NoReturn:
+def _too_large(name: str, size: int, unit: str) -> NoReturn:
     raise ConfigSyntaxError.at(
-        f"{name}: file is too large for a config ({size} bytes; the limit is "
+        f"{name}: file is too large for a config ({size} {unit}; the limit is "
         f"{MAX_BYTES // (1024 * 1024)} MiB)", code="too-large")
 
 
