@@ -18,6 +18,7 @@ its own process group and is killed on every way out of this program.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import image  # noqa: E402  (sibling module; this file also runs as a script)
+import image  # sibling module (this file also runs as a script)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -72,8 +73,8 @@ def log(message: str) -> None:
 def source_files(repo: Path) -> list[Path]:
     """The work tree as git sees it (tracked + untracked, not ignored); a walk without git."""
     try:
-        out = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "-co", "--exclude-standard"],
-                             check=True, capture_output=True, timeout=60).stdout
+        argv = ["git", "-C", str(repo), "ls-files", "-z", "-co", "--exclude-standard"]
+        out = subprocess.run(argv, check=True, capture_output=True, timeout=60).stdout
         names = [n for n in out.decode().split("\0") if n]
         return [repo / n for n in names if (repo / n).is_file()]
     except (OSError, subprocess.SubprocessError):
@@ -143,10 +144,8 @@ class Qemu:
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.proc.wait(timeout=10)
 
 
@@ -289,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tally = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failures", "errors", "skipped")
                       if k in counts)
     ready = f"{outcome.ready_s:.1f} s" if outcome.ready_s is not None else "-"
-    log(f"{outcome.reason}: rc={outcome.rc}; {tally or 'no JUnit result'}; wall {outcome.wall_s:.0f} s"
-        f" (image {outcome.build_s:.0f} s, dom0 ready {ready})")
+    log(f"{outcome.reason}: rc={outcome.rc}; {tally or 'no JUnit result'}; "
+        f"wall {outcome.wall_s:.0f} s (image {outcome.build_s:.0f} s, dom0 ready {ready})")
     if outcome.rc not in (0, EXIT_UNAVAILABLE) and not args.shell:
         report_failure(Path(args.dir) / "artifacts")
     return outcome.rc

@@ -1,0 +1,37 @@
+"""End-to-end tests on a real Xen 4.17 hypervisor: they run inside the lane's dom0.
+
+``xenvm/run-lane.sh`` boots Xen under QEMU and runs ``pytest tests/e2e`` in dom0;
+anywhere else every test here is skipped with the reason (see docs/xenvm.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lanelib import dom0_skip_reason, sh
+
+HERE = Path(__file__).resolve().parent
+SKIP_REASON = dom0_skip_reason()
+BRIDGE = "xenbr0"
+BRIDGE_IP = "10.99.0.1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE not in Path(str(item.fspath)).resolve().parents:
+            continue
+        item.add_marker(pytest.mark.xenvm)
+        if SKIP_REASON:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+@pytest.fixture(scope="session")
+def bridge() -> Iterator[str]:
+    """dom0's bridge xenbr0 (10.99.0.1/24) for the guests' vifs."""
+    if not Path(f"/sys/class/net/{BRIDGE}").exists():
+        assert sh(["brctl", "addbr", BRIDGE]).ok
+        assert sh(["ip", "addr", "add", f"{BRIDGE_IP}/24", "dev", BRIDGE]).ok
+        assert sh(["ip", "link", "set", BRIDGE, "up"]).ok
+    yield BRIDGE

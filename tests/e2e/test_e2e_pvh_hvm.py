@@ -1,0 +1,140 @@
+"""PVH and HVM guests on the real hypervisor, once per toolstack.
+
+PVH: create, console, ``list -l``, pause/unpause, destroy.  HVM (QEMU device model in
+dom0, direct kernel boot, serial to a file): create, serial console output,
+``list -l``, cd-eject / cd-insert on an emulated CD drive, shutdown -w.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lanelib import (
+    ARTIFACTS,
+    CONSOLE_DIR,
+    XL,
+    GuestSpec,
+    Toolstack,
+    create,
+    destroy_quietly,
+    domid_of,
+    list_row,
+    toolstacks,
+    wait_for,
+    xl_list_long,
+    xs_list,
+    xs_read,
+)
+
+STACKS = toolstacks()
+CD_DEVID = "5632"  # hdc: IDE major 22, minor 0
+
+
+def _tag(stack: Toolstack) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stack.name)
+
+
+@pytest.fixture(scope="module", params=STACKS, ids=[s.name for s in STACKS])
+def stack(request: pytest.FixtureRequest) -> Toolstack:
+    tool: Toolstack = request.param
+    return tool
+
+
+def _serial(name: str) -> str:
+    try:
+        return (CONSOLE_DIR / f"serial-{name}.log").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _console(name: str) -> str:
+    try:
+        return (CONSOLE_DIR / f"guest-{name}.log").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- PVH
+
+
+def test_pvh_lifecycle(stack: Toolstack) -> None:
+    spec = GuestSpec(f"pvh-{_tag(stack)}", "pvh")
+    running = create(spec, stack)
+    try:
+        wait_for("the PVH guest's console", lambda: "LANE-GUEST-TICK" in _console(spec.name), 180)
+        if stack.missing("list") is None:
+            data = xl_list_long(spec.name, stack)
+            assert data[0]["config"]["c_info"]["type"] == "pvh"
+            assert data == xl_list_long(spec.name, XL)
+        if stack.missing("pause") is None and stack.missing("unpause") is None:
+            stack.ok("pause", spec.name)
+            assert list_row(spec.name)["state"][2] == "p"
+            stack.ok("unpause", spec.name)
+            assert list_row(spec.name)["state"][2] == "-"
+        destroyer = stack if stack.missing("destroy") is None else XL
+        domid = running.domid
+        destroyer.ok("destroy", spec.name)
+        assert domid_of(spec.name) is None and str(domid) not in xs_list("/local/domain")
+    finally:
+        destroy_quietly(spec.name)
+
+
+# ---------------------------------------------------------------- HVM
+
+
+@pytest.fixture(scope="module")
+def isos() -> tuple[Path, Path]:
+    first, second = ARTIFACTS / "lane-cd1.iso", ARTIFACTS / "lane-cd2.iso"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    first.write_bytes(b"LANECD1" + bytes(1 << 20))
+    second.write_bytes(b"LANECD2" + bytes(1 << 20))
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def hvm(stack: Toolstack, isos: tuple[Path, Path]) -> Iterator[GuestSpec]:
+    cd = f'disk = [ "format=raw,vdev=hdc,access=ro,devtype=cdrom,target={isos[0]}" ]'
+    spec = GuestSpec(f"hvm-{_tag(stack)}", "hvm", extra_keys=(cd,))
+    yield spec
+    destroy_quietly(spec.name)
+
+
+def _cd_params(domid: int) -> str | None:
+    """The CD drive's medium as the device model's backend node says."""
+    for kind in xs_list("/local/domain/0/backend"):
+        value = xs_read(f"/local/domain/0/backend/{kind}/{domid}/{CD_DEVID}/params")
+        if value is not None:
+            return value
+    return None
+
+
+def test_hvm_create_and_serial_console(stack: Toolstack, hvm: GuestSpec) -> None:
+    create(hvm, stack, retries=0)
+    wait_for("the HVM guest's serial output", lambda: "LANE-GUEST-UP" in _serial(hvm.name), 300,
+             step=2)
+    if stack.missing("list") is None:
+        data = xl_list_long(hvm.name, stack)
+        assert data[0]["config"]["c_info"]["type"] == "hvm"
+        assert data == xl_list_long(hvm.name, XL)
+
+
+def test_hvm_cd_eject_insert(stack: Toolstack, hvm: GuestSpec, isos: tuple[Path, Path]) -> None:
+    stack.require("cd-eject", "cd-insert")
+    domid = domid_of(hvm.name)
+    assert domid is not None, "the HVM guest is not running"
+    assert _cd_params(domid) == str(isos[0])
+    stack.ok("cd-eject", hvm.name, "hdc")
+    wait_for("an empty CD drive", lambda: _cd_params(domid) == "", 30)
+    stack.ok("cd-insert", hvm.name, "hdc", str(isos[1]))
+    wait_for("the second CD in the drive", lambda: _cd_params(domid) == str(isos[1]), 30)
+
+
+def test_hvm_shutdown_wait(stack: Toolstack, hvm: GuestSpec) -> None:
+    stack.require("shutdown")
+    domid = domid_of(hvm.name)
+    assert domid is not None, "the HVM guest is not running"
+    stack.ok("shutdown", "-w", hvm.name, timeout=180)
+    assert domid_of(hvm.name) is None and str(domid) not in xs_list("/local/domain")
