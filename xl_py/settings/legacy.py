@@ -404,8 +404,38 @@ def h_nfs(ctx: _Ctx, v: LegacyValue) -> None:
              "migrated root=/extra= carry it")
 
 
+# runtime state xend recorded in (domain ...) SXP; never configuration
+RUNTIME = frozenset({
+    "domid", "state", "shutdown_reason", "cpu_time", "online_vcpus", "up_time", "start_time",
+    "store_mfn", "console_mfn", "status", "memory_dynamic_min", "memory_dynamic_max",
+    "memory_static_min", "memory_static_max", "vcpus_params", "notes", "platform",
+    "other_config", "is_control_domain", "image_type",
+})
+
+
 def h_helper(ctx: _Ctx, v: LegacyValue) -> None:
-    ctx.item(v, "ignored", (), "not an xm option (a helper variable); xend ignored it")
+    if ctx.inp.kind == "sxp" and v.name in RUNTIME:
+        ctx.item(v, "ignored", (), "runtime state xend recorded, not configuration")
+    elif ctx.inp.kind == "sxp":
+        ctx.item(v, "dropped", (), "not an xm option; xl has no equivalent")
+    else:
+        ctx.item(v, "ignored", (), "not an xm option (a helper variable); xend ignored it")
+
+
+def h_bootloader_file(ctx: _Ctx, v: LegacyValue) -> None:
+    """``bootloader:kernel`` etc.: image files pygrub extracted (legacy_sxp names them so)."""
+    ctx.report.append(ReportItem(
+        v.name.partition(":")[2], "dropped", (), "extracted by the bootloader for the last "
+        "boot; xl runs the bootloader itself at every start", v.start, v.end))
+
+
+def h_cpu_weight(ctx: _Ctx, v: LegacyValue) -> None:
+    if isinstance(v.value, float) or (isinstance(v.value, str) and "." in v.value):
+        ctx.item(v, "decision", (), f"xend 3.0 float weight {v.value!r}; xl's credit weight "
+                 "is an integer 1..65535 (default 256)")
+        return
+    ctx.out["cpu_weight"] = as_int(v.value)
+    ctx.item(v, "kept", ("cpu_weight",), "")
 
 
 def _rules() -> dict[str, Handler]:
@@ -424,7 +454,7 @@ def _rules() -> dict[str, Handler]:
         ("cpus", keep(as_str_or_list)),
         ("cpu", h_cpu),
         ("cpu_cap", rename("cap", as_int)),
-        ("cpu_weight", keep(as_int)),
+        ("cpu_weight", h_cpu_weight),
         ("pool", keep(as_str)),
         ("bootloader", h_bootloader),
         ("bootargs", h_bootargs),
@@ -520,6 +550,9 @@ def _rules() -> dict[str, Handler]:
         ("machine_address_size", drop("xl has no machine_address_size")),
         ("suppress_spurious_page_faults", drop("xl has no suppress_spurious_page_faults")),
         ("superpages", drop("xl has no superpages option for PV guests")),
+        ("bootloader:kernel", h_bootloader_file),
+        ("bootloader:ramdisk", h_bootloader_file),
+        ("bootloader:extra", h_bootloader_file),
         ("vtpm", decide("xm's vtpm (vtpm manager instances) differs from xl's vtpm stub "
                         "domains: set vtpm=['backend=...'] after creating a vtpm domain")),
     ]
