@@ -54,7 +54,6 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FETCH = REPO / "tools" / "fetch-reference.sh"
-XL_CONF = "/etc/xen/xl.conf"
 
 # Variables of ours and of the tools that must not leak from the caller.
 _SCRUB = ("LD_PRELOAD", "LD_LIBRARY_PATH", "XENSTORED_PATH", "XENSTORED_RUNDIR",
