@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,3 +180,32 @@ def test_get_string_list_like_xlu(reference: Any) -> None:
                 raw.get_string_list(key)
         else:
             assert list(raw.get_string_list(key) or ()) == xl_result["values"][key], key
+
+
+# -- the shared corpus: every text file, configs or not -----------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*")
+                  if p.is_file() and p.suffix not in (".xml", ".json", ".md"))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
+def test_corpus_read_like_libxlutil(reference: Any) -> None:
+    files = {str(p.relative_to(CORPUS)): p.read_bytes() for p in _corpus_files()}
+    xl = xl_reads(reference, files)
+    same, accepted, differ = 0, 0, []
+    for name, data in files.items():
+        ok, result = ours(data)
+        xl_ok = xl[name]["rc"] == 0
+        accepted += xl_ok
+        if ok == xl_ok and (not ok or result == xl[name]["values"]):
+            same += 1
+        else:
+            differ.append((name, xl[name].get("report"), result))
+    print(f"\ncorpus: {same}/{len(files)} read identically ({accepted} accepted by xl)")
+    assert not differ, differ
