@@ -158,7 +158,8 @@ def read_disk(st: _State) -> None:
 
 
 def read_p9(st: _State) -> None:
-    st.each("p9", "p9", lambda s, w, i: parse_p9(s, w), "p9s")
+    carry: dict[str, str] = {}
+    st.each("p9", "p9", lambda s, w, i: parse_p9(s, w, carry), "p9s")
 
 
 def read_vtpm(st: _State) -> None:

@@ -46,9 +46,10 @@ class _Scan:
     had_depr_prefix: bool = False
     access_set: bool = False
 
-    def err(self, message: str, tok: Token, expected: str | None = None) -> None:
+    def err(self, message: str, tok: Token, expected: str | None = None,
+            hint: str | None = None) -> None:
         self.errors.append(self.site.diagnostic("error", message, tok.start, tok.end,
-                                                expected))
+                                                expected, hint))
 
     def get(self, name: str) -> Any:
         return self.fields.get(name, getattr(_DEFAULT, name))
@@ -199,6 +200,11 @@ def _positional(scan: _Scan, tok: Token) -> bool:
     elif not scan.had_depr_prefix and scan.get("format") is DiskFormat.UNKNOWN:
         if not scan.fields["pdev_path"] and _vdev_and_devtype(scan, tok):
             scan.fields["format"] = DiskFormat.EMPTY
+        elif tok.text not in FORMATS:
+            scan.err(f"unknown value for format '{tok.text}' (the 2nd positional item is "
+                     "the format)", tok, expected=" | ".join(k for k in FORMATS if k),
+                     hint="write TARGET,,VDEV,ACCESS (empty format), TARGET,raw,VDEV,ACCESS, "
+                          "or phy:TARGET,VDEV,ACCESS")
         else:
             _set_enum(scan, "format", FORMATS, tok, "format")
     elif "vdev" not in scan.fields:

@@ -170,6 +170,8 @@ def _parse_pci_fields(spec: str) -> dict[str, Any]:
     try:
         got, pos = parse_bdf(spec)
     except _Bad:
+        if "=" not in spec.split(",", 1)[0]:
+            raise
         pos = 0
     else:
         fields.update(got, _bdf=True)

@@ -59,7 +59,8 @@ def _apply(spec: str, table: OptionTable, site: SpecSite) -> dict[str, Any]:
         pair = tok.split_pair("=")
         option = None if pair is None else table.get(pair[0].text)
         if pair is None or option is None:
-            raise site.error(f"unknown option '{tok.text}'", tok.start, tok.end,
+            key = tok if pair is None else pair[0]
+            raise site.error(f"unknown option '{key.text}'", key.start, key.end,
                              expected=table.accepted())
         option.handle(pair[1], fields, site)
     return fields

@@ -8,23 +8,34 @@ from xl_py.model.devices import ConnectorParam, DeviceVdispl
 from xl_py.settings._spec import SpecSite, Token, strtok, strtoul
 
 _RESOLUTION = re.compile(r"\s*\+?(\d+)x\s*\+?(\d+)")
+_NUMBER = re.compile(r"\s*\+?\d")
 KEYS = "backend=, be-alloc=, connectors="
 
 
 def _connectors(value: Token, site: SpecSite) -> tuple[ConnectorParam, ...]:
-    result = []
-    for item in strtok(value.text, ";", skip_blanks=False):
+    """``ID:WxH;ID:WxH``.  When a resolution has no number at all, xl 4.17
+    reports it but carries on (a bug): that connector and every later one
+    keep 0x0 and the later ones lose their ids.  We do the same and warn."""
+    items = strtok(value.text, ";", skip_blanks=False)
+    result = [ConnectorParam() for _ in items]
+    for index, item in enumerate(items):
         parts = strtok(item.text, ":", skip_blanks=False)
         where = Token(item.text, value.start + item.start)
         if len(parts) < 2:
             raise site.error(f"connector '{item.text}' has no resolution", where.start,
                              where.end, expected="ID:WIDTHxHEIGHT, e.g. c0:1920x1080")
+        result[index] = ConnectorParam(unique_id=parts[0].text)
         m = _RESOLUTION.match(parts[1].text)
         if m is None:
-            raise site.error(f"can't parse connector resolution '{parts[1].text}'",
-                             where.start, where.end, expected="WIDTHxHEIGHT, e.g. 1920x1080")
+            if _NUMBER.match(parts[1].text):
+                raise site.error(f"can't parse connector resolution '{parts[1].text}'",
+                                 where.start, where.end, expected="WIDTHxHEIGHT, e.g. 1920x1080")
+            site.warn(f"can't parse connector resolution '{parts[1].text}': xl keeps this "
+                      "connector and the ones after it at 0x0", where.start, where.end,
+                      expected="WIDTHxHEIGHT, e.g. 1920x1080")
+            break
         width, height = (int(g) & 0xFFFFFFFF for g in m.groups())
-        result.append(ConnectorParam(unique_id=parts[0].text, width=width, height=height))
+        result[index] = ConnectorParam(unique_id=parts[0].text, width=width, height=height)
     return tuple(result)
 
 
@@ -38,7 +49,8 @@ def parse_vdispl(spec: str, where: SpecSite | None = None, devid: int = -1) -> D
         pair = tok.split_pair("=")
         key = tok.text if pair is None else pair[0].text
         if pair is None or key not in ("backend", "be-alloc", "connectors"):
-            raise site.error(f"unknown option '{tok.text}'", tok.start, tok.end,
+            bad = tok if pair is None else pair[0]
+            raise site.error(f"unknown option '{bad.text}'", bad.start, bad.end,
                              expected=KEYS)
         value = pair[1]
         if key == "backend":

@@ -130,7 +130,8 @@ def parse_vkb(spec: str, where: SpecSite | None = None, devid: int = -1) -> Devi
         pair = tok.split_pair("=")
         option = None if pair is None else VKB_OPTIONS.get(pair[0].text)
         if pair is None or option is None:
-            raise site.error(f"unknown option '{tok.text}'", tok.start, tok.end,
+            key = tok if pair is None else pair[0]
+            raise site.error(f"unknown option '{key.text}'", key.start, key.end,
                              expected=VKB_OPTIONS.accepted())
         option.handle(pair[1], fields, site)
     vkb = replace(DeviceVkb(devid=devid), **fields)

@@ -48,18 +48,30 @@ def parse_vtpm(spec: str, where: SpecSite | None = None, devid: int = -1) -> Dev
                       uuid=None if uuid is None else uuid.text.lower())
 
 
-def parse_p9(spec: str, where: SpecSite | None = None) -> DeviceP9:
-    """One ``p9=[...]`` item: ``tag=,path=,security_model=[,backend=]``."""
+def parse_p9(spec: str, where: SpecSite | None = None,
+             carry: dict[str, str] | None = None) -> DeviceP9:
+    """One ``p9=[...]`` item: ``tag=,path=,security_model=[,backend=]``.
+
+    xl 4.17 keeps these values from one p9 item to the next (its variables
+    live outside the loop): pass the same ``carry`` dict for every item of a
+    list to get that; an inherited value is reported as a warning."""
     site = (where or SpecSite.standalone(spec, "p9")).named("p9")
-    found = _pairs(spec, ("security_model", "path", "tag", "backend"), site)
+    found = {k: v.text for k, v in _pairs(spec, ("security_model", "path", "tag", "backend"),
+                                          site).items()}
+    if carry is not None:
+        inherited = sorted(k for k in carry if k not in found)
+        if inherited:
+            site.warn("xl reuses " + ", ".join(k + "=" for k in inherited) + " of an "
+                      "earlier p9 item here", 0, len(spec),
+                      hint="give every p9 item all its keys")
+        found = {**carry, **found}
+        carry.update(found)
     missing = [k for k in ("tag", "path", "security_model") if k not in found]
     if missing:
         raise site.error("missing required " + ", ".join(k + "=" for k in missing), 0,
                          len(spec), expected="tag=TAG,path=PATH,security_model=none")
-    backend = found.get("backend")
-    return DeviceP9(backend_domname=None if backend is None else backend.text,
-                    tag=found["tag"].text, path=found["path"].text,
-                    security_model=found["security_model"].text)
+    return DeviceP9(backend_domname=found.get("backend"), tag=found["tag"],
+                    path=found["path"], security_model=found["security_model"])
 
 
 def parse_pvcalls(spec: str, where: SpecSite | None = None, devid: int = -1
