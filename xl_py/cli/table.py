@@ -55,6 +55,21 @@ COMMANDS: tuple[Command, ...] = (
         "--json        Print the findings as JSON.\n"
         "--macs DIR    Report MAC addresses used by more than one config under DIR.",
     ),
+    Command(
+        "migrate-config",
+        "migrate_config",
+        "Convert legacy xm / xend SXP configs (or libvirt XML) to xl.cfg, libvirt XML or JSON",
+        "[options] <Source>...",
+        "-t, --to=xl|libvirt|json  Output format (default xl).\n"
+        "-o DIR, --output=DIR      Write converted files under DIR (needed for several\n"
+        "                          sources; without it the result goes to stdout).\n"
+        "-r, --report=text|json    Per-file, per-key report format (default text).\n"
+        "-D VAR=VALUE, --define=VAR=VALUE\n"
+        "                          An xm create variable (xm create cfg vmid=3).\n"
+        "--from=auto|xm|sxp|xml    Source format (default: detected).\n"
+        "--arch=ARCH               Host architecture for os.uname()[4] (default x86_64).\n"
+        "-f, --force               Overwrite existing output files.",
+    ),
     Command("help", "help", "Print help for a command, or list the commands", "[command]"),
 )
 

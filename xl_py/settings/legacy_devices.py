@@ -91,7 +91,7 @@ def convert_disk(spec: str) -> DeviceSpec:
     fmt, script = _DISK_PREFIXES.get(prefix, (None, None))
     if prefix:
         changes.append(f"'{prefix}:' prefix -> " + (
-            f"format={fmt}" if fmt else f"script={script}" if script else "no format (raw)"))
+            f"format={fmt}" if fmt else f"script={script}" if script else "dropped (a raw device)"))
     if prefix == "phy" and path and not path.startswith("/"):
         path = "/dev/" + path
         changes.append(f"phy:{path[5:]} -> /dev/{path[5:]} (xend prefixed /dev/)")
