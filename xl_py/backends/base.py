@@ -264,6 +264,9 @@ class Backend(Protocol):
              progress: Progress | None = None) -> None: ...
     def restore(self, path: str, paused: bool = False,
                 progress: Progress | None = None) -> int: ...
+    def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None: ...
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int: ...
+    def resume(self, domid: int) -> None: ...
 
     # -- resources -----------------------------------------------------------
     def set_memory_target(self, domid: int, target_kb: int) -> None: ...
@@ -400,6 +403,15 @@ class BackendBase:
     def restore(self, path: str, paused: bool = False,
                 progress: Progress | None = None) -> int:
         raise self._no("restore domains")
+
+    def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None:
+        raise self._no("stream a domain's state (save / migrate)")
+
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int:
+        raise self._no("restore a domain from a stream")
+
+    def resume(self, domid: int) -> None:
+        raise self._no("resume a suspended domain")
 
     def set_memory_target(self, domid: int, target_kb: int) -> None:
         raise self._no("set memory targets")

@@ -31,7 +31,9 @@ def phys_rows(p: PhysInfo) -> list[tuple[str, str]]:
         rows += [("xen_major", str(p.xen_major)), ("xen_minor", str(p.xen_minor)),
                  ("xen_extra", p.xen_extra),
                  ("xen_version", f"{p.xen_major}.{p.xen_minor}{p.xen_extra}"),
-                 ("xen_caps", p.xen_caps), ("xen_scheduler", p.xen_scheduler)]
+                 ("xen_caps", p.xen_caps)]
+        if p.xen_scheduler:
+            rows.append(("xen_scheduler", p.xen_scheduler))
     return rows
 
 

@@ -1,0 +1,545 @@
+"""The libxl backend: ctypes on libxenlight.so.4.17 through its JSON entry points.
+
+No libxl structure layout is written down here.  Every libxl struct is held in
+an opaque, zeroed buffer larger than the struct, set up with the library's own
+``libxl_<type>_init``, filled by the library, read back with
+``libxl_<type>_to_json`` and released with ``libxl_<type>_dispose``; a domain
+config goes in with ``libxl_domain_config_from_json``.  Bitmaps are built with
+``libxl_bitmap_init`` / ``libxl_cpu_bitmap_alloc`` / ``libxl_bitmap_set``.
+
+Which domains exist comes from xenstore (``/local/domain``, as libxl's own
+name lookups do) and is confirmed with ``libxl_domain_info``; names, consoles
+and devices come from xenstore through :class:`XenstoreBackend`.
+
+The library is opened by its 4.17 soname and the hypervisor it talks to must
+report Xen 4.17 (libxl_get_version_info); anything else is a clear error.
+ctypes is imported here and only here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from xl_py.backends.base import (
+    BackendBase,
+    DeviceInfo,
+    DiskSpec,
+    DomainInfo,
+    NicSpec,
+    PhysInfo,
+    Progress,
+    VcpuInfo,
+    check_memory_target,
+    check_new_name,
+    check_vcpu_count,
+)
+from xl_py.backends.migration import SaveHeader, read_header
+from xl_py.errors import BackendError, BackendUnavailable, DomainNotFound, OperationError
+
+if TYPE_CHECKING:
+    from xl_py.backends.xenstore import XenstoreBackend
+    from xl_py.model.domain import DomainConfig
+
+SONAME = "libxenlight.so.4.17"
+TOOLLOG = "libxentoollog.so.1"
+WANT_XEN = (4, 17)
+STRUCT_BUFFER = 1 << 16  # bytes; every libxl struct is far smaller
+LIBXL_VERSION = 0
+XTL_PROGRESS, XTL_ERROR = 4, 8
+ERROR_NOPARAVIRT, ERROR_DOMAIN_NOTFOUND = -10, -21
+TRIGGER_POWER, TRIGGER_RESET = 1, 5
+SUSPEND_LIVE = 2
+SHUTDOWN_REASON_INDEX = {"poweroff": 0, "reboot": 1, "suspend": 2, "crash": 3,
+                         "watchdog": 4, "soft_reset": 5}
+LOCKFILE = "/var/lib/xen/xl-py.lock"
+
+_vp, _u32, _i32, _i64, _u64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int64, \
+    ctypes.c_uint64
+_cp = ctypes.c_char_p
+
+# symbol -> (restype, argtypes): every libxl call this module makes
+SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "libxl_ctx_alloc": (_i32, (ctypes.POINTER(_vp), _i32, ctypes.c_uint, _vp)),
+    "libxl_ctx_free": (_i32, (_vp,)),
+    "libxl_get_version_info": (_vp, (_vp,)),
+    "libxl_version_info_to_json": (_vp, (_vp, _vp)),
+    "libxl_dominfo_init": (None, (_vp,)),
+    "libxl_dominfo_dispose": (None, (_vp,)),
+    "libxl_dominfo_to_json": (_vp, (_vp, _vp)),
+    "libxl_domain_info": (_i32, (_vp, _vp, _u32)),
+    "libxl_domid_to_name": (_vp, (_vp, _u32)),
+    "libxl_physinfo_init": (None, (_vp,)),
+    "libxl_physinfo_dispose": (None, (_vp,)),
+    "libxl_physinfo_to_json": (_vp, (_vp, _vp)),
+    "libxl_get_physinfo": (_i32, (_vp, _vp)),
+    "libxl_list_vcpu": (_vp, (_vp, _u32, ctypes.POINTER(_i32), ctypes.POINTER(_i32))),
+    "libxl_vcpuinfo_to_json": (_vp, (_vp, _vp)),
+    "libxl_vcpuinfo_list_free": (None, (_vp, _i32)),
+    "libxl_domain_config_init": (None, (_vp,)),
+    "libxl_domain_config_dispose": (None, (_vp,)),
+    "libxl_domain_config_from_json": (_i32, (_vp, _vp, _cp)),
+    "libxl_domain_config_to_json": (_vp, (_vp, _vp)),
+    "libxl_retrieve_domain_configuration": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_domain_create_new": (_i32, (_vp, _vp, ctypes.POINTER(_u32), _vp, _vp)),
+    "libxl_domain_restore_params_init": (None, (_vp,)),
+    "libxl_domain_restore_params_dispose": (None, (_vp,)),
+    "libxl_domain_create_restore": (_i32, (_vp, _vp, ctypes.POINTER(_u32), _i32, _i32, _vp,
+                                           _vp, _vp)),
+    "libxl_domain_suspend": (_i32, (_vp, _u32, _i32, _i32, _vp)),
+    "libxl_domain_resume": (_i32, (_vp, _u32, _i32, _vp)),
+    "libxl_domain_destroy": (_i32, (_vp, _u32, _vp)),
+    "libxl_domain_shutdown": (_i32, (_vp, _u32, _vp)),
+    "libxl_domain_reboot": (_i32, (_vp, _u32, _vp)),
+    "libxl_send_trigger": (_i32, (_vp, _u32, _i32, _u32, _vp)),
+    "libxl_domain_pause": (_i32, (_vp, _u32, _vp)),
+    "libxl_domain_unpause": (_i32, (_vp, _u32, _vp)),
+    "libxl_domain_rename": (_i32, (_vp, _u32, _cp, _cp)),
+    "libxl_set_memory_target": (_i32, (_vp, _u32, _i64, _i32, _i32)),
+    "libxl_domain_setmaxmem": (_i32, (_vp, _u32, _u64)),
+    "libxl_bitmap_init": (None, (_vp,)),
+    "libxl_bitmap_dispose": (None, (_vp,)),
+    "libxl_cpu_bitmap_alloc": (_i32, (_vp, _vp, _i32)),
+    "libxl_bitmap_set": (None, (_vp, _i32)),
+    "libxl_set_vcpuonline": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_set_vcpuaffinity": (_i32, (_vp, _u32, _u32, _vp, _vp)),
+    "libxl_xen_console_read_start": (_vp, (_vp, _i32)),
+    "libxl_xen_console_read_line": (_i32, (_vp, _vp, ctypes.POINTER(_vp))),
+    "libxl_xen_console_read_finish": (None, (_vp, _vp)),
+}
+
+
+def load_library(environ: dict[str, str] | None = None) -> ctypes.CDLL:
+    """libxenlight by its 4.17 soname; a clear error when absent or another version."""
+    env = os.environ if environ is None else environ
+    name = env.get("XL_PY_LIBXL", SONAME)
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError as exc:
+        other = ctypes.util.find_library("xenlight")
+        found = f" (found {other}, which is not Xen 4.17's)" if other else ""
+        raise BackendUnavailable(
+            f"cannot load {name}{found}: install xen-utils-4.17 (libxenlight) or use "
+            "-c xenstore / -c xen:///system") from exc
+    missing = [s for s in SIGNATURES if not hasattr(lib, s)]
+    if missing:
+        raise BackendUnavailable(f"{name} lacks {', '.join(missing[:3])}: not libxl 4.17")
+    for symbol, (restype, argtypes) in SIGNATURES.items():
+        fn = getattr(lib, symbol)
+        fn.restype, fn.argtypes = restype, list(argtypes)
+    return lib
+
+
+class LibxlBackend(BackendBase):
+    name = "libxl"
+    hint = "libxl does not offer it"
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self.environ = dict(os.environ if environ is None else environ)
+        self.lib = load_library(self.environ)
+        self._libc = ctypes.CDLL(None)
+        self._libc.free.argtypes = [_vp]
+        self._libc.fdopen.restype = _vp
+        self._libc.fdopen.argtypes = [_i32, _cp]
+        self.ctx = self._alloc_ctx()
+        self.version = self._version_info()
+        self._xs: XenstoreBackend | None = None
+
+    # -- plumbing ------------------------------------------------------------------
+    def _alloc_ctx(self) -> int:
+        toollog = ctypes.CDLL(TOOLLOG)
+        toollog.xtl_createlogger_stdiostream.restype = _vp
+        toollog.xtl_createlogger_stdiostream.argtypes = [_vp, _i32, ctypes.c_uint]
+        stream = self._libc.fdopen(os.dup(2), b"w")
+        level = XTL_PROGRESS if self.environ.get("XL_PY_VERBOSE") else XTL_ERROR
+        self._logger = toollog.xtl_createlogger_stdiostream(stream, level, 0)
+        ctx = _vp()
+        rc = self.lib.libxl_ctx_alloc(ctypes.byref(ctx), LIBXL_VERSION, 0, self._logger)
+        if rc or not ctx.value:
+            raise BackendUnavailable(
+                f"cannot initialise libxl (rc={rc}): is this a Xen dom0 with xenstored "
+                "running and /dev/xen/privcmd accessible (run as root)?")
+        return ctx.value
+
+    def _version_info(self) -> dict[str, Any]:
+        ptr = self.lib.libxl_get_version_info(self.ctx)
+        if not ptr:
+            raise BackendUnavailable("libxl_get_version_info failed")
+        info: dict[str, Any] = self._json(self.lib.libxl_version_info_to_json(self.ctx, ptr))
+        have = (int(info.get("xen_version_major", 0)), int(info.get("xen_version_minor", 0)))
+        if have != WANT_XEN:
+            raise BackendUnavailable(
+                f"libxl 4.17 is talking to Xen {have[0]}.{have[1]}: the toolstack and the "
+                "hypervisor versions must match")
+        return info
+
+    def _json(self, ptr: int | None) -> Any:
+        if not ptr:
+            raise BackendError("libxl returned no JSON")
+        try:
+            text = ctypes.string_at(ptr).decode()
+        finally:
+            self._libc.free(ptr)
+        return json.loads(text)
+
+    def _string(self, ptr: int | None) -> str | None:
+        if not ptr:
+            return None
+        try:
+            return ctypes.string_at(ptr).decode()
+        finally:
+            self._libc.free(ptr)
+
+    @contextmanager
+    def _struct(self, kind: str) -> Iterator[ctypes.Array[ctypes.c_char]]:
+        buf = ctypes.create_string_buffer(STRUCT_BUFFER)
+        getattr(self.lib, f"libxl_{kind}_init")(buf)
+        try:
+            yield buf
+        finally:
+            getattr(self.lib, f"libxl_{kind}_dispose")(buf)
+
+    def _check(self, rc: int, what: str, domid: int | None = None) -> None:
+        if rc == ERROR_DOMAIN_NOTFOUND and domid is not None:
+            raise DomainNotFound(str(domid))
+        if rc:
+            raise BackendError(f"{what} failed (rc={rc})")
+
+    @property
+    def xs(self) -> XenstoreBackend:
+        if self._xs is None:
+            from xl_py.backends.xenstore import XenstoreBackend
+            from xl_py.backends.xsclient import default_socket_path
+
+            self._xs = XenstoreBackend(socket_path=default_socket_path(self.environ))
+        return self._xs
+
+    def close(self) -> None:
+        if self._xs is not None:
+            self._xs.close()
+        if self.ctx:
+            self.lib.libxl_ctx_free(self.ctx)
+            self.ctx = 0
+
+    # -- queries ---------------------------------------------------------------------
+    def _dominfo(self, domid: int) -> dict[str, Any]:
+        with self._struct("dominfo") as buf:
+            self._check(self.lib.libxl_domain_info(self.ctx, buf, domid), "libxl_domain_info",
+                        domid)
+            return dict(self._json(self.lib.libxl_dominfo_to_json(self.ctx, buf)))
+
+    def domain_info(self, domid: int) -> DomainInfo:
+        info = self._dominfo(domid)
+        name = self._string(self.lib.libxl_domid_to_name(self.ctx, domid)) or ""
+        reason = info.get("shutdown_reason")
+        start = None
+        if domid != 0:
+            start = next((d.start_time for d in self.xs._infos([domid])), None)
+        return DomainInfo(
+            domid=domid, name=name, uuid=str(info.get("uuid")),
+            current_memkb=int(info.get("current_memkb", 0)),
+            max_memkb=int(info.get("max_memkb", 0)),
+            outstanding_memkb=int(info.get("outstanding_memkb", 0)),
+            vcpu_online=int(info.get("vcpu_online", 0)),
+            vcpu_max_id=int(info.get("vcpu_max_id", 0)),
+            running=bool(info.get("running")), blocked=bool(info.get("blocked")),
+            paused=bool(info.get("paused")), shutdown=bool(info.get("shutdown")),
+            dying=bool(info.get("dying")),
+            shutdown_reason=SHUTDOWN_REASON_INDEX.get(str(reason)) if reason else None,
+            cpu_time_ns=int(info.get("cpu_time", 0)), ssid_label=info.get("ssid_label"),
+            start_time=start, domain_type=info.get("domain_type"))
+
+    def list_domains(self) -> tuple[DomainInfo, ...]:
+        out = []
+        for domid in self.xs.domids():
+            try:
+                out.append(self.domain_info(domid))
+            except DomainNotFound:
+                continue  # xenstore still has a domain the hypervisor has dropped
+        return tuple(out)
+
+    def resolve(self, ident: str) -> int:
+        domid = self.xs.resolve(ident)
+        self._dominfo(domid)  # the hypervisor must know it too
+        return domid
+
+    def physinfo(self) -> PhysInfo:
+        with self._struct("physinfo") as buf:
+            self._check(self.lib.libxl_get_physinfo(self.ctx, buf), "libxl_get_physinfo")
+            p = self._json(self.lib.libxl_physinfo_to_json(self.ctx, buf))
+        v = self.version
+        page_kb = int(v.get("pagesize", 4096)) // 1024
+        return PhysInfo(
+            nr_cpus=int(p["nr_cpus"]), max_cpu_id=int(p["max_cpu_id"]),
+            nr_nodes=int(p["nr_nodes"]), cores_per_socket=int(p["cores_per_socket"]),
+            threads_per_core=int(p["threads_per_core"]), cpu_khz=int(p["cpu_khz"]),
+            total_memkb=int(p["total_pages"]) * page_kb,
+            free_memkb=(int(p["free_pages"]) - int(p.get("outstanding_pages", 0))) * page_kb,
+            xen_major=int(v["xen_version_major"]), xen_minor=int(v["xen_version_minor"]),
+            xen_extra=str(v.get("xen_version_extra", "")), xen_caps=str(v.get("capabilities")),
+            extra=tuple((k, str(v.get(src, ""))) for k, src in (
+                ("xen_pagesize", "pagesize"), ("xen_changeset", "changeset"),
+                ("xen_commandline", "commandline"), ("cc_compiler", "compiler"),
+                ("build_id", "build_id"))))
+
+    def list_vcpus(self, domid: int) -> tuple[VcpuInfo, ...]:
+        nb, nr_cpus = _i32(), _i32()
+        base = self.lib.libxl_list_vcpu(self.ctx, domid, ctypes.byref(nb), ctypes.byref(nr_cpus))
+        if not base:
+            self._dominfo(domid)
+            raise BackendError(f"libxl_list_vcpu failed for domain {domid}")
+        try:
+            stride = _vcpuinfo_stride(base, nb.value)
+            records = [self._json(self.lib.libxl_vcpuinfo_to_json(self.ctx, base + i * stride))
+                       for i in range(nb.value)]
+        finally:
+            self.lib.libxl_vcpuinfo_list_free(base, nb.value)
+        return tuple(VcpuInfo(
+            vcpuid=int(r["vcpuid"]), cpu=int(r["cpu"]) if r.get("online") else None,
+            online=bool(r.get("online")), running=bool(r.get("running")),
+            blocked=bool(r.get("blocked")), cpu_time_ns=int(r.get("vcpu_time", 0)),
+            affinity=_bits(r.get("cpumap"), nr_cpus.value),
+            soft_affinity=_bits(r.get("cpumap_soft"), nr_cpus.value)) for r in records)
+
+    def list_devices(self, domid: int, kind: str) -> tuple[DeviceInfo, ...]:
+        self._dominfo(domid)
+        return self.xs.list_devices(domid, kind)
+
+    def console_tty(self, domid: int, kind: str, num: int) -> str:
+        return self.xs.console_tty(domid, kind, num)
+
+    def vnc_address(self, domid: int) -> tuple[str, int, str | None]:
+        return self.xs.vnc_address(domid)
+
+    def used_macs(self) -> dict[str, str]:
+        return self.xs.used_macs()
+
+    def domain_config_json(self, domid: int) -> dict[str, object] | None:
+        with self._struct("domain_config") as buf:
+            rc = self.lib.libxl_retrieve_domain_configuration(self.ctx, domid, buf, None)
+            if rc:
+                return None
+            return dict(self._json(self.lib.libxl_domain_config_to_json(self.ctx, buf)))
+
+    def dmesg(self, clear: bool) -> str:
+        reader = self.lib.libxl_xen_console_read_start(self.ctx, int(clear))
+        if not reader:
+            raise BackendError("libxl_xen_console_read_start failed")
+        lines = []
+        try:
+            line = _vp()
+            while self.lib.libxl_xen_console_read_line(self.ctx, reader, ctypes.byref(line)) > 0:
+                if line.value:
+                    lines.append(ctypes.string_at(line.value).decode(errors="replace"))
+        finally:
+            self.lib.libxl_xen_console_read_finish(self.ctx, reader)
+        return "".join(lines)
+
+    # -- lifecycle -------------------------------------------------------------------
+    @contextmanager
+    def _config(self, config_json: bytes) -> Iterator[ctypes.Array[ctypes.c_char]]:
+        with self._struct("domain_config") as buf:
+            rc = self.lib.libxl_domain_config_from_json(self.ctx, buf, config_json)
+            if rc:
+                raise OperationError(f"libxl rejected the domain configuration (rc={rc})")
+            yield buf
+
+    @contextmanager
+    def _create_lock(self) -> Iterator[None]:
+        """xl's lock file: one create at a time, so two creates of one name cannot race."""
+        path = self.environ.get("XL_PY_LOCKFILE", LOCKFILE)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def create(self, config: DomainConfig, paused: bool = False,
+               progress: Progress | None = None) -> int:
+        from xl_py.render.libxl_json import render_json  # type: ignore[attr-defined]
+
+        text: str = render_json(config)
+        name = config.c_info.name or ""
+        domid = _u32()
+        with self._create_lock():
+            check_new_name(self.xs._names_and_uuids(), -1, name)
+            with self._config(text.encode()) as buf:
+                rc = self.lib.libxl_domain_create_new(self.ctx, buf, ctypes.byref(domid), None,
+                                                      None)
+        if rc:  # libxl destroys a half-built domain and its xenstore nodes itself
+            raise OperationError(f"cannot create domain {name} (libxl rc={rc})")
+        if not paused:
+            self.unpause(domid.value)
+        return domid.value
+
+    def _simple(self, symbol: str, domid: int, what: str) -> None:
+        self._check(getattr(self.lib, symbol)(self.ctx, domid, None), what, domid)
+
+    def destroy(self, domid: int) -> None:
+        self._simple("libxl_domain_destroy", domid, f"destroying domain {domid}")
+
+    def pause(self, domid: int) -> None:
+        self._simple("libxl_domain_pause", domid, f"pausing domain {domid}")
+
+    def unpause(self, domid: int) -> None:
+        self._simple("libxl_domain_unpause", domid, f"unpausing domain {domid}")
+
+    def shutdown(self, domid: int, reboot: bool = False, fallback: bool = False) -> None:
+        symbol = "libxl_domain_reboot" if reboot else "libxl_domain_shutdown"
+        rc = getattr(self.lib, symbol)(self.ctx, domid, None)
+        if rc == ERROR_NOPARAVIRT:
+            event = "reset" if reboot else "power"
+            if not fallback:
+                raise OperationError(
+                    "PV control interface not available: external graceful "
+                    f"{'reboot' if reboot else 'shutdown'} not possible (use -F to fall back "
+                    f"to an ACPI {event} event)")
+            trigger = TRIGGER_RESET if reboot else TRIGGER_POWER
+            rc = self.lib.libxl_send_trigger(self.ctx, domid, trigger, 0, None)
+        self._check(rc, f"{'reboot' if reboot else 'shutdown'} of domain {domid}", domid)
+
+    def rename(self, domid: int, new_name: str) -> None:
+        check_new_name(self.list_domains(), domid, new_name)
+        self._check(self.lib.libxl_domain_rename(self.ctx, domid, None, new_name.encode()),
+                    f"renaming domain {domid}", domid)
+
+    def resume(self, domid: int) -> None:
+        self._check(self.lib.libxl_domain_resume(self.ctx, domid, 1, None),
+                    f"resuming domain {domid}", domid)
+
+    def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None:
+        self._check(self.lib.libxl_domain_suspend(self.ctx, domid, fd,
+                                                  SUSPEND_LIVE if live else 0, None),
+                    f"suspending domain {domid}", domid)
+
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int:
+        domid = _u32()
+        with self._config(config_json) as cfg, self._struct("domain_restore_params") as params:
+            rc = self.lib.libxl_domain_create_restore(self.ctx, cfg, ctypes.byref(domid), fd,
+                                                      -1, params, None, None)
+        if rc:
+            raise OperationError(f"restoring the domain failed (libxl rc={rc})")
+        if not paused:
+            self.unpause(domid.value)
+        return domid.value
+
+    def save(self, domid: int, path: str, checkpoint: bool = False,
+             progress: Progress | None = None) -> None:
+        config = self.domain_config_json(domid)
+        header = SaveHeader(config=json.dumps(config, indent=4).encode() if config else b"")
+        with open(path, "wb") as fh:
+            fh.write(header.pack())
+            fh.flush()
+            if progress:
+                progress(header.describe(path), 0, 0)
+            self.suspend_to_fd(domid, fh.fileno(), live=False)
+        if checkpoint:
+            self.resume(domid)
+        else:
+            self.destroy(domid)
+
+    def restore(self, path: str, paused: bool = False,
+                progress: Progress | None = None) -> int:
+        with open(path, "rb") as fh:
+            header = read_header(fh, path)
+            if not header.config:
+                raise OperationError(f"{path}: the save file holds no domain configuration")
+            return self.restore_from_fd(fh.fileno(), header.config, paused)
+
+    # -- resources ---------------------------------------------------------------------
+    def set_memory_target(self, domid: int, target_kb: int) -> None:
+        info = self.domain_info(domid)
+        static_max = self.xs.xs.read(f"/local/domain/{domid}/memory/static-max")
+        check_memory_target(info, target_kb, int(static_max) if static_max else info.max_memkb)
+        self._check(self.lib.libxl_set_memory_target(self.ctx, domid, target_kb, 0, 1),
+                    f"setting the memory of domain {domid}", domid)
+
+    def set_memory_max(self, domid: int, max_kb: int) -> None:
+        self._dominfo(domid)
+        self._check(self.lib.libxl_domain_setmaxmem(self.ctx, domid, max_kb),
+                    f"setting the maximum memory of domain {domid}", domid)
+
+    @contextmanager
+    def _cpu_bitmap(self, bits: tuple[int, ...] | range, size: int) -> Iterator[Any]:
+        buf = ctypes.create_string_buffer(64)
+        self.lib.libxl_bitmap_init(buf)
+        try:
+            self._check(self.lib.libxl_cpu_bitmap_alloc(self.ctx, buf, size), "bitmap alloc")
+            for bit in bits:
+                self.lib.libxl_bitmap_set(buf, bit)
+            yield buf
+        finally:
+            self.lib.libxl_bitmap_dispose(buf)
+
+    def set_vcpus(self, domid: int, count: int) -> None:
+        info = self.domain_info(domid)
+        check_vcpu_count(info, count, info.vcpu_max_id + 1)
+        with self._cpu_bitmap(range(count), count) as bitmap:
+            self._check(self.lib.libxl_set_vcpuonline(self.ctx, domid, bitmap, None),
+                        f"setting the vcpus of domain {domid}", domid)
+
+    def pin_vcpu(self, domid: int, vcpu: int | None, hard: tuple[int, ...] | None,
+                 soft: tuple[int, ...] | None) -> None:
+        nr = self.physinfo().max_cpu_id + 1
+        vcpus = [vcpu] if vcpu is not None else range(self.domain_info(domid).vcpu_max_id + 1)
+        for v in vcpus:
+            with self._cpu_bitmap(hard or (), nr) as hmap, \
+                    self._cpu_bitmap(soft or (), nr) as smap:
+                self._check(self.lib.libxl_set_vcpuaffinity(
+                    self.ctx, domid, v, hmap if hard is not None else None,
+                    smap if soft is not None else None), f"pinning vcpu {v}", domid)
+
+    # -- devices through xenstore's view, after the hypervisor confirms the domain ----
+    def attach_disk(self, domid: int, disk: DiskSpec) -> None:
+        self._dominfo(domid)
+        self.xs.attach_disk(domid, disk)
+
+    def detach_disk(self, domid: int, vdev: str, force: bool = False) -> None:
+        self._dominfo(domid)
+        self.xs.detach_disk(domid, vdev, force)
+
+    def attach_nic(self, domid: int, nic: NicSpec) -> str:
+        self._dominfo(domid)
+        return self.xs.attach_nic(domid, nic)
+
+    def detach_nic(self, domid: int, which: str) -> None:
+        self._dominfo(domid)
+        self.xs.detach_nic(domid, which)
+
+    def cd_insert(self, domid: int, vdev: str, target: str) -> None:
+        self._dominfo(domid)
+        self.xs.cd_insert(domid, vdev, target)
+
+    def cd_eject(self, domid: int, vdev: str) -> None:
+        self._dominfo(domid)
+        self.xs.cd_eject(domid, vdev)
+
+
+def _bits(value: object, nr_cpus: int) -> tuple[int, ...] | None:
+    if not isinstance(value, list):
+        return None
+    bits = tuple(int(b) for b in value)
+    return None if nr_cpus and set(bits) >= set(range(nr_cpus)) else bits
+
+
+def _vcpuinfo_stride(base: int, count: int) -> int:
+    """sizeof(libxl_vcpuinfo), found from the array itself: vcpuid i sits at i * stride.
+
+    libxl fills the array in vcpu order and vcpuid is the first member, so the
+    smallest 8-aligned stride at which every element's first word is its index
+    is the struct size; no layout is assumed beyond "vcpuid comes first"."""
+    if count <= 1:
+        return 0
+    for stride in range(8, 1025, 8):
+        if all(ctypes.c_uint32.from_address(base + i * stride).value == i
+               for i in range(min(count, 4))):
+            return stride
+    raise BackendError("cannot find the size of libxl_vcpuinfo in libxl_list_vcpu's answer")

@@ -1,0 +1,128 @@
+"""``migrate [-C cfg] [-s ssh] [-e] [-p] [-D] <Domain> <host>`` and ``migrate-receive``.
+
+The wire protocol is xl's (xl_py.backends.migration): the remote end may be a
+real ``xl migrate-receive`` (the default, as xl runs it) or ``xl-py
+migrate-receive`` (set ``XL_PY_MIGRATE_REMOTE=xl-py``).  ``-s ""`` runs
+<host> itself as the command, as xl does.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+from typing import IO, TYPE_CHECKING
+
+from xl_py.backends import migration
+from xl_py.cli.commands._runtime import backend, find_domain, options
+from xl_py.cli.opts import Opt
+from xl_py.errors import OperationError
+
+if TYPE_CHECKING:
+    from xl_py.cli.context import Context
+
+SEND_OPTS = (Opt("config", "C", arg=True), Opt("ssh", "s", arg=True), Opt("no_wait", "e"),
+             Opt("paused", "p"), Opt("preserve_domid", "D"), Opt("foreground", "F"),
+             Opt("debug", "", "debug"), Opt("live", "", "live"))
+RECV_OPTS = (Opt("no_wait", "e"), Opt("paused", "p"), Opt("debug", "d"), Opt("tty", "t"),
+             Opt("timestamps", "T"), Opt("verbose", "v", repeat=False),
+             Opt("colo", "", "colo"), Opt("remus", "r"))
+
+
+def rune(ssh: str, host: str, remote: str, *, no_wait: bool, debug: bool, paused: bool) -> str:
+    """The shell command xl runs to reach the receiver (main_migrate)."""
+    if not ssh:
+        return host
+    return (f"exec {ssh} {shlex.quote(host)} {remote} migrate-receive"
+            f"{' -e' if no_wait else ''}{' -d' if debug else ''}{' -p' if paused else ''}")
+
+
+def _config_bytes(ctx: Context, domid: int, path: str | None) -> bytes:
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise OperationError(f"Failed to read config file: {path}: {exc.strerror}") from exc
+        return _config_from_xlcfg(text, path)
+    config = backend(ctx).domain_config_json(domid)
+    if not config:
+        raise OperationError("No config file stored for running domain and none supplied - "
+                             "cannot migrate.")
+    return json.dumps(config, indent=4).encode()
+
+
+def _config_from_xlcfg(text: bytes, path: str) -> bytes:
+    """An xl.cfg file -> libxl JSON through the config core."""
+    try:
+        from xl_py.render.libxl_json import render  # type: ignore[attr-defined]
+        from xl_py.settings.domain import from_text  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise OperationError(f"-C needs the config core ({exc})") from exc
+    rendered: str = render(from_text(text.decode(), path))
+    return rendered.encode()
+
+
+def _send(ctx: Context, argv: list[str]) -> int:
+    opts = options(ctx, argv, SEND_OPTS, nargs=2)
+    domid = find_domain(ctx, opts.args[0])
+    be = backend(ctx)
+    info = be.domain_info(domid)
+    config = _config_bytes(ctx, domid, opts.value("config"))
+    ssh = opts.value("ssh")
+    command = rune("ssh" if ssh is None else ssh, opts.args[1],
+                   ctx.environ.get("XL_PY_MIGRATE_REMOTE", "xl"),
+                   no_wait=opts.flag("no_wait"), debug=opts.flag("debug"),
+                   paused=opts.flag("paused"))
+    proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=ctx.environ)
+    assert proc.stdin is not None and proc.stdout is not None
+    started = time.monotonic()
+    try:
+        migration.send(
+            proc.stdout, proc.stdin, migration.SaveHeader(config=config),
+            suspend=lambda: _suspend(ctx, domid, proc.stdin),  # type: ignore[arg-type]
+            rename_away=lambda: be.rename(domid, f"{info.name}--migratedaway"),
+            destroy=lambda: be.destroy(domid), resume=lambda: be.resume(domid),
+            log=ctx.err, rune=command)
+    finally:
+        proc.stdin.close()
+        proc.wait()
+    ctx.err(f"migrate: {info.name} ({info.current_memkb >> 10} MiB) moved in "
+            f"{time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _suspend(ctx: Context, domid: int, stream: IO[bytes]) -> None:
+    ctx.err(f"migration sender: streaming domain {domid}")
+    backend(ctx).suspend_to_fd(domid, stream.fileno(), live=True)
+
+
+def _receive(ctx: Context, argv: list[str]) -> int:
+    opts = options(ctx, argv, RECV_OPTS, nargs=0)
+    be = backend(ctx)
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    names: dict[int, str] = {}
+
+    def restore(header: migration.SaveHeader) -> int:
+        domid = be.restore_from_fd(inp.fileno(), header.config, paused=True)
+        names[domid] = be.domain_info(domid).name
+        return domid
+
+    def start(domid: int) -> None:
+        name = names[domid]
+        if name.endswith("--incoming"):
+            be.rename(domid, name[: -len("--incoming")])
+        if not opts.flag("paused"):
+            be.unpause(domid)
+
+    migration.receive(inp, out, restore=restore, start=start, destroy=be.destroy, log=ctx.err)
+    return 0
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    if ctx.command and ctx.command.name == "migrate-receive":
+        return _receive(ctx, argv)
+    return _send(ctx, argv)
