@@ -234,8 +234,9 @@ def from_raw(raw: Any, host: HostInfo | None = None,
 
     Raises ConfigValueError carrying every error found.
     """
+    document = getattr(raw, "document", None)
     cur = Cursor(raw, host or HostInfo(), xlconf or XlConf(),
-                 getattr(raw, "source", None))
+                 getattr(document, "source", None))
     r.start(cur)
     for key in KEYS:
         stage = key.name.startswith("@")

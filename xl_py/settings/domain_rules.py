@@ -447,20 +447,20 @@ def rule_bootloader_args(cur: Cursor, key: Key) -> None:
 
 
 def split_string_list(text: str, delims: str) -> list[str]:
-    """xl's split_string_into_string_list: split at any delimiter, trim
-    blanks, drop a trailing empty item."""
+    """xl's split_string_into_string_list: strtok_r, so the non-empty runs
+    between delimiters."""
     items: list[str] = []
     current: list[str] = []
     for ch in text:
         if ch in delims:
-            items.append("".join(current))
+            if current:
+                items.append("".join(current))
             current = []
         else:
             current.append(ch)
-    items.append("".join(current))
-    if items and items[-1] == "":
-        items.pop()
-    return [i.strip(" \t\n\v\f\r") for i in items]
+    if current:
+        items.append("".join(current))
+    return items
 
 
 def stage_hvm_kernel(cur: Cursor, key: Key) -> None:
@@ -510,7 +510,7 @@ def rule_firmware(cur: Cursor, key: Key) -> None:
 
 def stage_boot(cur: Cursor, key: Key) -> None:
     """PV and PVH guests need a kernel or a bootloader."""
-    if cur.dtype is HVM:
+    if cur.dtype is HVM or cur.failed("type", "builder", "firmware"):
         return
     if cur.get("b.kernel") is None and cur.get("b.bootloader") is None:
         cur.error_global("neither kernel nor bootloader specified",
@@ -674,13 +674,18 @@ def rule_ioports(cur: Cursor, key: Key) -> None:
         if used and rest.startswith("-"):
             last, used2 = c_strtoul(rest[1:], 16)
             rest = rest[1 + used2:] if used2 else "?"
-        if used == 0 or rest or last < first:
+        if used == 0 or rest:
             raise cur.error_at(atom.span, f"ioports: invalid I/O port range {atom.text!r}",
                                expected="hex FIRST or FIRST-LAST, e.g. \"3f8-3ff\"")
+        if last < first:
+            cur.warnings.append(cur.diag(
+                "warning", atom.span, f"ioports: {atom.text!r} ends before it starts; "
+                f"xl 4.17 does not check and asks for {(last - first + 1) % 2**32} ports",
+                hint="write FIRST-LAST with FIRST <= LAST", code="xl-quirk"))
         if first >= UINT32_MAX or last >= UINT32_MAX:
             raise cur.error_at(atom.span, f"ioports: {atom.text!r} is too big",
                                expected="ports below 0xffffffff")
-        ranges.append(IoportRange(first, last - first + 1))
+        ranges.append(IoportRange(first, (last - first + 1) % 2**32))
     cur.set(key.target, tuple(ranges))
 
 

@@ -178,6 +178,10 @@ class Cursor:
         return atoms
 
     # -- diagnostics ---------------------------------------------------------
+    def failed(self, *keys: str) -> bool:
+        """Whether one of ``keys`` already has an error (to avoid cascades)."""
+        return any(d.message.startswith(tuple(f"{k}:" for k in keys)) for d in self.errors)
+
     def span(self, key: str) -> tuple[int, int]:
         span: tuple[int, int] | None = self.raw.span(key)
         return span or (0, 0)
