@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from dryrun_support import Case, cases, run_reference, run_xl_py  # noqa: E402
-from reference import xlref  # noqa: E402
+from dryrun_support import Case, cases, run_reference, run_xl_py
+from reference import xlref
 
 
 def main() -> int:
