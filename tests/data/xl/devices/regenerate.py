@@ -311,6 +311,39 @@ pci = [ "01:02.9" ]
 channel = [ "name=c" ]''')
 
 
+# -- value sub-languages outside devices: cpuid, vnuma ----------------------------
+CPUIDS = {
+    "host_flags": '"host,tm=0,sse3=0"',
+    "family_model": '"host,family=6,model=0x2d,stepping=7"',
+    "ext_family": '"host,family=21,model=2"',
+    "keep_values": '"host,aes=k,avx=s,vmx=x,maxleaf=13,procpkg=3"',
+    "msr_features": '"host,arch-caps=0,rsba=1,ssb-no=k"',
+    "named_fields": '"host,sse4.1=0,svm_npt=1,lfence+=0,nc=3,apicidsize=7,btc-no=1,invtsc=k"',
+    "new_features": '"host,avx512f=0,amx-tile=1,serialize=0,md-clear=k,ibrsb=0,stibp=1"',
+    "bad_words": '"host,foo=1,tm"',
+    "no_host": '"nohost,tm=0"',
+    "bad_value": '"host,tm=q"',
+    "xend": '[ "0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0,edx=1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", '
+            '"7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" ]',
+    "xend_bad": '[ "0x1:ecx=xx", "zz:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "0x4:fax=1", "0xd" ]',
+}
+for key, value in CPUIDS.items():
+    case(f"spec_cpuid_{key}", "hvm", f"cpuid = {value}")
+case("spec_cpuid_pv", "pv", 'cpuid = "host,aes=0"')
+
+VNODE = '"pnode=0", "size=256", "vcpus={}", "vdistances=10,20"'
+case("spec_vnuma_two_nodes_hvm", "hvm", "maxvcpus = 4\nvnuma = [ [ "
+     + VNODE.format("0-1") + " ], [ " + VNODE.format("2-3") + " ] ]")
+case("spec_vnuma_no_maxvcpus", "pvh", 'vnuma = [ [ "size=128", "vcpus=0" ], '
+     '[ "size=128", "vcpus=1", "foo=1" ] ]')
+case("spec_vnuma_one_node_pv", "pv", 'vnuma = [ [ "size=256", "vcpus=0,1" ] ]')
+case("spec_bad_vnuma_maxmem", "pv", 'maxmem = 1024\nvnuma = [ [ "size=256", "vcpus=0" ] ]')
+case("spec_bad_vnuma_vcpus", "pv", 'vnuma = [ [ "size=256", "vcpus=0-2" ] ]')
+case("spec_bad_vnuma_pnode", "pv", 'vnuma = [ [ "pnode=1", "size=256", "vcpus=0" ] ]')
+case("spec_bad_vnuma_maxvcpus", "hvm", 'maxvcpus = 3\nvnuma = [ [ "size=256", "vcpus=0-1" ] ]')
+case("spec_bad_vnuma_size", "pv", 'vnuma = [ [ "size=lots", "vcpus=0" ] ]')
+
+
 def write_configs() -> list[Path]:
     paths = []
     for name, (gtype, body) in CASES.items():
