@@ -194,8 +194,7 @@ def decide(reason: str) -> Handler:
 def ignore_pv_part(ctx: _Ctx, v: LegacyValue) -> None:
     """vnc/sdl keys: HVM display options; in a PV config they build a vfb (xend 3.0)."""
     if ctx.hvm:
-        conv = as_str if v.name in _DISPLAY_STR else as_bool
-        ctx.out[v.name] = conv(v.value)
+        ctx.out[v.name] = _display_value(v.name, v.value)
         ctx.item(v, "kept", (v.name,), "")
     elif ctx.inp.get("vfb") is None:
         ctx.item(v, "changed", ("vfb",), "PV display option: folded into vfb=[...] as xend did")
@@ -204,6 +203,13 @@ def ignore_pv_part(ctx: _Ctx, v: LegacyValue) -> None:
 
 
 _DISPLAY_STR = frozenset({"vnclisten", "vncpasswd", "display", "xauthority", "keymap"})
+
+
+def _display_value(key: str, value: Any) -> XlValue:
+    """vnc/sdl options: strings, the display number, or 0/1 flags."""
+    if key in _DISPLAY_STR:
+        return as_str(value)
+    return as_int(value) if key == "vncdisplay" else as_bool(value)
 
 
 def h_builder(ctx: _Ctx, v: LegacyValue) -> None:
@@ -257,6 +263,9 @@ def h_bootloader(ctx: _Ctx, v: LegacyValue) -> None:
 
 def h_bootargs(ctx: _Ctx, v: LegacyValue) -> None:
     args = as_str(v.value).split() if isinstance(v.value, str) else as_list(v.value)
+    if not args:
+        ctx.item(v, "dropped", (), "empty")
+        return
     current = ctx.out.get("bootloader_args")
     ctx.out["bootloader_args"] = args + (current if isinstance(current, list) else [])
     ctx.item(v, "renamed", ("bootloader_args",),
@@ -581,7 +590,7 @@ def _pv_vfb(ctx: _Ctx) -> None:
         value = ctx.value(key)
         if value is None:
             continue
-        parts.append(f"{key}={as_str(value) if key in _DISPLAY_STR else as_bool(value)}")
+        parts.append(f"{key}={_display_value(key, value)}")
     if as_bool(ctx.value("vnc", 0)) or as_bool(ctx.value("sdl", 0)):
         ctx.out["vfb"] = [",".join(parts)]
 

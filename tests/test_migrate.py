@@ -1,0 +1,367 @@
+"""Legacy xm / SXP -> xl.cfg migration: the key table, device rewrites, the
+reference xl's reading of what we write, and the migrate-config command."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xl_py.cli.commands.migrate_config import Options, convert_text
+from xl_py.cli.context import Context
+from xl_py.cli.main import run as cli_run
+from xl_py.render.xlcfg import render_keys
+from xl_py.settings.legacy import RULES, from_xm, migrate
+from xl_py.settings.legacy_devices import convert_disk, convert_vif
+from xl_py.syntax.xm import read_xm
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+LEGACY = ROOT / "configs" / "legacy"
+GOLDEN = ROOT / "tests" / "data" / "legacy"
+FIXED_UUID = "00000000-0000-4000-8000-00000000abcd"
+
+# xend 4.4 tools/python/xen/xm/create.py: every gopts.var (the config keys)
+XEND_44_KEYS = """
+vncpasswd vncviewer vncconsole name bootloader bootargs bootentry kernel ramdisk loader
+features builder memory maxmem shadow_memory memory_sharing cpu cpus rtc_timeoffset pae hpet
+timer_mode tsc_mode nomigrate vpt_align viridian acpi apic vcpus vcpu_avail vhpt cpu_cap
+cpu_weight restart on_poweroff on_reboot on_crash blkif netif disk pci vscsi vusb ioports irq
+vfb vif vif2 access_control nics root extra ip gateway netmask hostname interface dhcp
+nfs_server nfs_root device_model fda fdb parallel serial monitor monitor_path localtime keymap
+usb usbdevice description guest_os_type stdvga isa boot nographic soundhw vnc vncdisplay
+vnclisten vncunused videoram sdl gfx_passthru opengl display xauthority uuid on_xend_start
+on_xend_stop target hap nestedhvm s3_integrity oos cpuid cpuid_check machine_address_size
+suppress_spurious_page_faults pool pci_msitranslate pci_power_mgmt xen_platform_pci superpages
+""".split()
+
+
+def test_every_xend_key_has_a_row() -> None:
+    assert len(XEND_44_KEYS) == 105
+    assert sorted(set(XEND_44_KEYS) - set(RULES)) == []
+
+
+def mig(text: str, **defines: str) -> Any:
+    cfg = read_xm(text, "t.cfg", defines=defines)
+    return migrate(from_xm(cfg), lambda: FIXED_UUID)
+
+
+def report(m: Any) -> dict[str, tuple[str, tuple[str, ...], str]]:
+    return {r.key: (r.status, r.xl, r.detail) for r in m.report}
+
+
+@pytest.mark.parametrize(("src", "entries", "status"), [
+    ("cpu_cap = 50", [("cap", 50)], "renamed"),
+    ("cpu_weight = 512", [("cpu_weight", 512)], "kept"),
+    ("bootargs = '--kernel=/vmlinuz --args=ro'",
+     [("bootloader_args", ["--kernel=/vmlinuz", "--args=ro"])], "renamed"),
+    ("irq = [5, 7]", [("irqs", ["5", "7"])], "renamed"),
+    ("irq = 9", [("irqs", ["9"])], "renamed"),
+    ("vcpus = 4\nvcpu_avail = 3", [("vcpus", 2), ("maxvcpus", 4)], "changed"),
+    ("tsc_mode = 2", [("tsc_mode", "native")], "kept"),
+    ("nomigrate = True", [("nomigrate", 1)], "kept"),
+    ("bootloader = '/usr/bin/pygrub'", [("bootloader", "pygrub")], "changed"),
+    ("bootloader = 'pygrub'", [("bootloader", "pygrub")], "kept"),
+])
+def test_key_rows(src: str, entries: list[tuple[str, object]], status: str) -> None:
+    m = mig("name = 'g'\n" + src + "\n")
+    assert m.errors == ()
+    for key, value in entries:
+        assert m.get(key) == value
+    last = src.splitlines()[-1].split("=")[0].strip()
+    assert report(m)[last][0] == status
+
+
+def test_restart_only_fills_missing_actions() -> None:
+    m = mig("name = 'g'\nrestart = 'onreboot'\non_crash = 'preserve'\n")
+    assert (m.get("on_poweroff"), m.get("on_reboot"), m.get("on_crash")) == (
+        "destroy", "restart", "preserve")
+    assert report(m)["restart"] == ("changed", ("on_poweroff", "on_reboot"),
+                                    "restart='onreboot' -> on_poweroff=\"destroy\", "
+                                    "on_reboot=\"restart\"")
+
+
+def test_hvm_firmware_and_device_model_are_dropped_with_reasons() -> None:
+    m = mig("name = 'g'\nbuilder = 'hvm'\nkernel = '/usr/lib/xen/boot/hvmloader'\n"
+            "device_model = '/usr/lib64/xen/bin/qemu-dm'\n")
+    r = report(m)
+    assert m.get("type") == "hvm"
+    assert m.get("kernel") is None
+    assert r["kernel"] == ("dropped", (), "HVM firmware: xl always loads its own hvmloader")
+    assert r["device_model"][0] == "dropped"
+    assert r["builder"] == ("renamed", ("type",), "builder='hvm' -> type=\"hvm\"")
+
+
+def test_ip_and_nfs_keys_build_the_kernel_command_line() -> None:
+    m = mig("name = 'g'\nip = '10.0.0.5'\ngateway = '10.0.0.1'\nnetmask = '255.0.0.0'\n"
+            "hostname = 'vm1'\nnfs_server = '10.0.0.2'\nnfs_root = '/export/vm1'\n"
+            "extra = 'quiet'\n")
+    assert m.get("root") == "/dev/nfs"
+    assert m.get("extra") == ("ip=10.0.0.5:10.0.0.2:10.0.0.1:255.0.0.0:vm1:eth0:off "
+                              "nfsroot=10.0.0.2:/export/vm1 quiet")
+
+
+def test_no_key_is_dropped_silently() -> None:
+    text = "\n".join(f"{k} = 1" for k in XEND_44_KEYS if k not in ("name",)) + "\nname='g'\n"
+    m = mig(text)
+    reported = {r.key for r in m.report}
+    refused = {d.message.split(":")[0] for d in m.errors}  # 1 is no builder / action
+    assert {"builder", "restart", "on_poweroff", "on_reboot", "on_crash"} <= refused
+    assert set(XEND_44_KEYS) <= reported | refused
+
+
+def test_description_becomes_a_comment() -> None:
+    m = mig("name = 'g'\ndescription = 'web server\\nsecond line'\n")
+    assert render_keys(m.entries, m.comments).splitlines()[:2] == [
+        "# description: web server", "# description: second line"]
+
+
+@pytest.mark.parametrize(("spec", "xl"), [
+    ("phy:/dev/vg/lv,xvda,w", "vdev=xvda, access=rw, target=/dev/vg/lv"),
+    ("phy:sda7,sda1,r", "vdev=sda1, access=ro, target=/dev/sda7"),
+    ("file:/img,hda,w", "format=raw, vdev=hda, access=rw, target=/img"),
+    ("tap:aio:/img,xvda,w!", "format=raw, vdev=xvda, access=rw, target=/img"),
+    ("tap:qcow:/q.img,xvdb,r", "format=qcow, vdev=xvdb, access=ro, target=/q.img"),
+    ("tap2:tapdisk:vhd:/v.vhd,xvdc,w", "format=vhd, vdev=xvdc, access=rw, target=/v.vhd"),
+    ("file:/iso,hdc:cdrom,r", "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/iso"),
+    (",hdc:cdrom,r", "format=empty, vdev=hdc, access=ro, devtype=cdrom, target="),
+    ("tap:aio:/img,ioemu:hda,w", "format=raw, vdev=hda, access=rw, target=/img"),
+    ("drbd:res0,xvda,w", "vdev=xvda, access=rw, script=block-drbd, target=res0"),
+    ("phy:/dev/sdb,xvdb,w,storagedom", "vdev=xvdb, access=rw, backend=storagedom, target=/dev/sdb"),
+])
+def test_disk_rewrites(spec: str, xl: str) -> None:
+    assert convert_disk(spec).spec == xl
+
+
+@pytest.mark.parametrize(("spec", "xl"), [
+    ("type=ioemu, bridge=xenbr0", "bridge=xenbr0"),
+    ("mac=00:16:3e:00:00:01,bridge=br0,model=e1000", "mac=00:16:3e:00:00:01,bridge=br0,model=e1000"),
+    ("type=netfront", "type=vif"),
+    ("", ""),
+    ("rate=10Mb/s,vifname=web0,script=vif-route,ip=10.0.0.1",
+     "rate=10Mb/s,vifname=web0,script=vif-route,ip=10.0.0.1"),
+])
+def test_vif_rewrites(spec: str, xl: str) -> None:
+    assert convert_vif(spec).spec == xl
+
+
+def test_bad_device_specs_are_errors_on_the_key() -> None:
+    m = mig("name = 'g'\ndisk = ['/img,xvda']\nvif = ['colour=blue']\n")
+    assert [d.format() for d in m.errors] == [
+        "t.cfg:2:1: error: disk: disk '/img,xvda': expected 'target,vdev,mode[,backend]'\n"
+        "    2 | disk = ['/img,xvda']\n      | ^^^^^^^^^^^^^^^^^^^^",
+        "t.cfg:3:1: error: vif: vif 'colour=blue': unknown option 'colour'\n"
+        "    3 | vif = ['colour=blue']\n      | ^^^^^^^^^^^^^^^^^^^^^",
+    ]
+
+
+# ---- golden files: configs/legacy -> tests/data/legacy/*.cfg (REGEN=1 rewrites them)
+
+LEGACY_FILES = sorted(LEGACY.iterdir())
+DEFINES = (("vmid", "4"),)
+
+
+def converted(path: Path, target: str = "xl") -> str:
+    result = convert_text(path.read_bytes(), str(path.relative_to(ROOT)),
+                          Options(target=target, defines=DEFINES, new_uuid=lambda: FIXED_UUID))
+    assert result.status == "ok", [d.format() for d in result.diagnostics]
+    return result.text
+
+
+@pytest.mark.parametrize("path", LEGACY_FILES, ids=lambda p: p.name)
+def test_legacy_examples_golden(path: Path) -> None:
+    golden = GOLDEN / (path.name + ".cfg")
+    text = converted(path)
+    if os.environ.get("REGEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def dig(data: Any, path: str) -> Any:
+    for part in path.split("/"):
+        data = data[int(part)] if isinstance(data, list) else data.get(part)
+        if data is None:
+            return None
+    return data
+
+
+# what xend made of each example, as libxl JSON paths the reference xl must produce
+EXPECT: dict[str, dict[str, object]] = {
+    "rhel5-pv-pygrub.xm": {
+        "c_info/type": "pv", "c_info/name": "rhel5pv",
+        "c_info/uuid": "7a3c1b2e-4f5d-4c6b-8a9e-0d1f2e3c4b5a",
+        "b_info/max_memkb": 1048576, "b_info/target_memkb": 524288, "b_info/max_vcpus": 2,
+        "b_info/bootloader": "pygrub",
+        "disks/0/pdev_path": "/var/lib/xen/images/rhel5pv.img", "disks/0/format": "raw",
+        "disks/0/vdev": "xvda", "disks/0/readwrite": 1,
+        "disks/1/pdev_path": "/dev/VolGroup00/rhel5data", "disks/1/readwrite": 1,
+        "nics/0/mac": "00:16:3e:4a:2b:01", "nics/0/bridge": "xenbr0",
+        "vfbs/0/vnc/enable": "True", "vfbs/0/vnc/findunused": "True", "vfbs/0/keymap": "en-us",
+    },
+    "rhel5-hvm.xm": {
+        "c_info/type": "hvm", "c_info/uuid": "0e8c2b4a-6d1f-4e3a-9b5c-7f2a1d0c3e4b",
+        "b_info/max_memkb": 1048576, "b_info/shadow_memkb": 8192,
+        "b_info/sched_params/cap": 150, "b_info/sched_params/weight": 512,
+        "b_info/localtime": "True", "b_info/type.hvm/pae": "True",
+        "b_info/type.hvm/vnc/enable": "True", "b_info/type.hvm/vnc/findunused": "True",
+        "b_info/type.hvm/vnc/listen": "0.0.0.0", "b_info/type.hvm/serial": "pty",
+        "b_info/type.hvm/usbdevice": "tablet", "b_info/kernel": None,
+        "disks/0/pdev_path": "/var/lib/xen/images/win2003.img", "disks/0/vdev": "hda",
+        "disks/1/vdev": "hdb", "nics/0/mac": "00:16:3e:4a:2b:02", "nics/0/nictype": None,
+    },
+    "rhel5-hvm-cdrom-install.xm": {
+        "c_info/uuid": FIXED_UUID, "b_info/type.hvm/boot": "dc",
+        "b_info/type.hvm/vnc/display": 3, "b_info/type.hvm/vnc/passwd": "s3cr3t",
+        "disks/1/is_cdrom": 1, "disks/1/readwrite": None, "disks/1/vdev": "hdc",
+        "on_reboot": None, "on_crash": None,  # destroy is libxl's default: not printed
+    },
+    "rhel5-pv-install.xm": {
+        "c_info/name": "rhel5inst4", "b_info/kernel": "/var/lib/xen/vmlinuz.rhel5inst",
+        "b_info/cmdline":
+            "method=http://mirror.example.com/rhel/5/os/x86_64 ks=http://ks.example.com/4.ks",
+        "on_poweroff": None, "on_reboot": None, "on_crash": None,  # all destroy
+        "disks/0/pdev_path": "/var/lib/xen/images/rhel5inst4.img",
+        "nics/0/mac": "00:16:3e:4a:2b:04", "vfbs/0/vnc/enable": "True",
+    },
+    "rhel5-pv.sxp": {
+        "c_info/name": "rhel5db", "c_info/uuid": "5c1e9a7b-2d3f-4b6a-8c9d-0e1f2a3b4c5d",
+        "b_info/max_memkb": 2097152, "b_info/bootloader": "pygrub",
+        "b_info/kernel": None, "b_info/type.pv/ramdisk": None, "b_info/cmdline": None,
+        "disks/0/pdev_path": "/var/lib/xen/images/rhel5db.img", "disks/0/vdev": "xvda",
+        "disks/1/pdev_path": "/dev/VolGroup01/pgdata", "nics/0/mac": "00:16:3e:4a:2b:03",
+        "vfbs/0/vnc/findunused": "True", "vfbs/0/keymap": "en-us",
+    },
+    "rhel5-hvm.sxp": {
+        "c_info/name": "winxp", "b_info/type.hvm/vga/kind": "std",
+        "b_info/type.hvm/boot": "cd", "disks/0/vdev": "hda", "disks/1/is_cdrom": 1,
+        "disks/1/pdev_path": "/srv/iso/winxp-sp3.iso", "nics/0/mac": "00:16:3e:4a:2b:04",
+    },
+}
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("path", LEGACY_FILES, ids=lambda p: p.name)
+def test_reference_xl_reads_the_xend_meaning(path: Path, reference: Any,
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "guest.cfg"
+    out.write_text(converted(path))
+    res = reference.xl_dryrun(out)
+    assert res.rc == 0, res.stderr
+    data = json.loads(res.stdout)
+    got = {key: dig(data, key) for key in EXPECT[path.name]}
+    assert got == EXPECT[path.name]
+
+
+def _corpus_xm() -> list[Path]:
+    return (sorted(CORPUS.glob("xen-examples/*/xmexample*"))
+            + sorted(CORPUS.glob("libvirt-xm/*.cfg")))
+
+
+@pytest.mark.reference
+@pytest.mark.skipif(not _corpus_xm(), reason="../shared/corpus not present")
+def test_reference_xl_accepts_every_migrated_corpus_config(reference: Any,
+                                                            tmp_path: Path) -> None:
+    """Every xm config of the corpus: migrated, accepted by the real xl, with its
+    name, memory, disk targets and MACs intact."""
+    failures = []
+    count = 0
+    for path in _corpus_xm():
+        if path.name == "xmexample.hvm-dm":  # a stub domain's device-model config: no name
+            continue
+        cfg = read_xm(path.read_text(), str(path), defines={"vmid": "3"})
+        m = migrate(from_xm(cfg), lambda: FIXED_UUID)
+        assert m.errors == (), path
+        out = tmp_path / "g.cfg"
+        out.write_text(render_keys(m.entries, m.comments))
+        res = reference.xl_dryrun(out)
+        if res.rc != 0:
+            failures.append((path.name, res.stderr))
+            continue
+        data = json.loads(res.stdout)
+        count += 1
+        assert data["c_info"]["name"] == cfg.get("name"), path
+        assert data["b_info"]["target_memkb"] == int(cfg.get("memory")) * 1024, path
+        targets = [d.split(",")[0] for d in cfg.get("disk", [])]
+        assert [d.get("pdev_path", "") for d in data.get("disks", [])] == [
+            ("/dev/" + t[4:] if t.startswith("phy:") and "/" not in t else t.split(":")[-1])
+            for t in targets], path
+        macs = [s.split("mac=")[1].split(",")[0].strip()
+                for s in cfg.get("vif", []) if "mac=" in s]
+        assert [n["mac"] for n in data.get("nics", []) if "mac" in n] == macs, path
+    assert failures == []
+    assert count >= 60
+
+
+# ---- the command
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = cli_run(list(argv), Context(stdout=out, stderr=err))
+    return rc, out.getvalue(), err.getvalue()
+
+
+def test_single_file_goes_to_stdout_report_to_stderr() -> None:
+    rc, out, err = cli("migrate-config", str(LEGACY / "rhel5-pv-pygrub.xm"))
+    assert rc == 0
+    assert out == (GOLDEN / "rhel5-pv-pygrub.xm.cfg").read_text()
+    assert "rhel5-pv-pygrub.xm:8:1: changed: bootloader -> bootloader: '/usr/bin/pygrub' -> " \
+           "\"pygrub\": xl finds pygrub in its own libexec directory" in err
+    assert err.endswith("1 file(s): 1 converted, 0 failed\n")
+
+
+def test_directory_batch_continues_after_a_failure(tmp_path: Path) -> None:
+    src = tmp_path / "etc-xen"
+    (src / "scripts").mkdir(parents=True)
+    (src / "scripts" / "vif-bridge").write_text("#!/bin/sh\n")
+    (src / "xend-config.sxp").write_text("(xend-relocation-server no)\n")
+    (src / "good").write_text("name = 'good'\nmemory = 256\n")
+    marker = tmp_path / "ran"
+    (src / "evil").write_text(f"import os\nos.system('touch {marker}')\nname = 'evil'\n")
+    (src / "zz.sxp").write_text("(vm (name zz) (memory 128))\n")
+    outdir = tmp_path / "out"
+    rc, out, err = cli("migrate-config", "-o", str(outdir), "--report", "json", str(src))
+    assert rc == 1
+    assert not marker.exists()
+    rep = json.loads(out)
+    assert [(f["source"].rsplit("/", 1)[1], f["status"]) for f in rep["files"]] == [
+        ("evil", "failed"), ("good", "ok"), ("zz.sxp", "ok")]
+    assert rep["failed"] == [str(src / "evil")]
+    assert rep["files"][0]["diagnostics"][0]["location"] == f"{src / 'evil'}:2:1"
+    assert sorted(p.name for p in outdir.iterdir()) == ["good", "zz.sxp"]
+    assert (outdir / "good").read_text().startswith('type = "pv"\nname = "good"\nuuid = "')
+    # a second run writes nothing over the first ...
+    before = (outdir / "good").read_text()
+    rc, out, _ = cli("migrate-config", "-o", str(outdir), "--report", "json", str(src / "good"))
+    assert rc == 1
+    assert json.loads(out)["files"][0]["diagnostics"][0]["message"] == (
+        f"{outdir / 'good'} exists (use --force to overwrite)")
+    assert (outdir / "good").read_text() == before
+    # ... unless forced
+    rc, _, _ = cli("migrate-config", "--force", "-o", str(outdir), str(src / "good"))
+    assert rc == 0
+
+
+def test_defines_and_usage_errors() -> None:
+    rc, out, _ = cli("migrate-config", "-D", "vmid=7", str(LEGACY / "rhel5-pv-install.xm"))
+    assert rc == 0
+    assert 'name = "rhel5inst7"' in out
+    with pytest.raises(Exception, match="--define wants VAR=VALUE"):
+        cli("migrate-config", "-D", "novalue", str(LEGACY / "rhel5-pv-install.xm"))
+    with pytest.raises(Exception, match="several files need -o DIR"):
+        cli("migrate-config", str(LEGACY))
+
+
+@pytest.mark.reference
+def test_to_json_matches_reference_xl(reference: Any, tmp_path: Path) -> None:
+    """--to json renders what the real xl prints for the migrated xl.cfg."""
+    path = LEGACY / "rhel5-hvm.xm"
+    cfg = tmp_path / "g.cfg"
+    cfg.write_text(converted(path))
+    res = reference.xl_dryrun(cfg)
+    assert res.rc == 0
+    assert converted(path, "json").rstrip("\n") == res.stdout.rstrip("\n")
