@@ -26,7 +26,7 @@ GOLDEN = ROOT / "tests" / "data" / "legacy"
 FIXED_UUID = "00000000-0000-4000-8000-00000000abcd"
 
 # xend 4.4 tools/python/xen/xm/create.py: every gopts.var (the config keys)
-XEND_44_KEYS = """
+_XEND_44_TEXT = """
 vncpasswd vncviewer vncconsole name bootloader bootargs bootentry kernel ramdisk loader
 features builder memory maxmem shadow_memory memory_sharing cpu cpus rtc_timeoffset pae hpet
 timer_mode tsc_mode nomigrate vpt_align viridian acpi apic vcpus vcpu_avail vhpt cpu_cap
@@ -37,7 +37,8 @@ usb usbdevice description guest_os_type stdvga isa boot nographic soundhw vnc vn
 vnclisten vncunused videoram sdl gfx_passthru opengl display xauthority uuid on_xend_start
 on_xend_stop target hap nestedhvm s3_integrity oos cpuid cpuid_check machine_address_size
 suppress_spurious_page_faults pool pci_msitranslate pci_power_mgmt xen_platform_pci superpages
-""".split()
+"""
+XEND_44_KEYS = _XEND_44_TEXT.split()
 
 
 def test_every_xend_key_has_a_row() -> None:
@@ -139,7 +140,8 @@ def test_disk_rewrites(spec: str, xl: str) -> None:
 
 @pytest.mark.parametrize(("spec", "xl"), [
     ("type=ioemu, bridge=xenbr0", "bridge=xenbr0"),
-    ("mac=00:16:3e:00:00:01,bridge=br0,model=e1000", "mac=00:16:3e:00:00:01,bridge=br0,model=e1000"),
+    ("mac=00:16:3e:00:00:01,bridge=br0,model=e1000",
+     "mac=00:16:3e:00:00:01,bridge=br0,model=e1000"),
     ("type=netfront", "type=vif"),
     ("", ""),
     ("rate=10Mb/s,vifname=web0,script=vif-route,ip=10.0.0.1",
@@ -324,7 +326,7 @@ def test_directory_batch_continues_after_a_failure(tmp_path: Path) -> None:
     (src / "evil").write_text(f"import os\nos.system('touch {marker}')\nname = 'evil'\n")
     (src / "zz.sxp").write_text("(vm (name zz) (memory 128))\n")
     outdir = tmp_path / "out"
-    rc, out, err = cli("migrate-config", "-o", str(outdir), "--report", "json", str(src))
+    rc, out, _ = cli("migrate-config", "-o", str(outdir), "--report", "json", str(src))
     assert rc == 1
     assert not marker.exists()
     rep = json.loads(out)
