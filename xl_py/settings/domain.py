@@ -228,12 +228,20 @@ KEYS: tuple[Key, ...] = (
 KEY_INDEX: dict[str, Key] = {k.name: k for k in KEYS}
 
 
-def from_raw(raw: Any, host: HostInfo | None = None,
-             xlconf: XlConf | None = None) -> tuple[DomainConfig, tuple[Diagnostic, ...]]:
-    """RawDomain + host facts + xl.conf -> (DomainConfig, warnings).
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything one pass over a config found (for the lint): the model
+    when there was no error, the errors, the warnings, the guest type."""
 
-    Raises ConfigValueError carrying every error found.
-    """
+    config: DomainConfig | None
+    errors: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...]
+    domain_type: DomainType
+
+
+def analyse(raw: Any, host: HostInfo | None = None,
+            xlconf: XlConf | None = None) -> Analysis:
+    """Run the whole table over ``raw`` and keep every diagnostic."""
     document = getattr(raw, "document", None)
     cur = Cursor(raw, host or HostInfo(), xlconf or XlConf(),
                  getattr(document, "source", None))
@@ -247,9 +255,21 @@ def from_raw(raw: Any, host: HostInfo | None = None,
         with contextlib.suppress(Skip):
             key.read(cur, key)
     r.finish(cur)
-    if cur.errors:
-        raise ConfigValueError(_ordered(cur.errors))
-    return r.build(cur), tuple(cur.warnings)
+    errors = tuple(_ordered(cur.errors))
+    config = None if errors else r.build(cur)
+    return Analysis(config, errors, tuple(cur.warnings), cur.dtype)
+
+
+def from_raw(raw: Any, host: HostInfo | None = None,
+             xlconf: XlConf | None = None) -> tuple[DomainConfig, tuple[Diagnostic, ...]]:
+    """RawDomain + host facts + xl.conf -> (DomainConfig, warnings).
+
+    Raises ConfigValueError carrying every error found.
+    """
+    result = analyse(raw, host, xlconf)
+    if result.config is None:
+        raise ConfigValueError(result.errors)
+    return result.config, result.warnings
 
 
 def _ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
