@@ -37,7 +37,7 @@ def _nodes(d: Dom) -> list[tuple[str, str]]:
         (f"{dom}/vm", vm), (f"{dom}/name", d.name), (f"{dom}/domid", str(d.domid)),
         (f"{dom}/memory/static-max", str(d.maxmem_mb * 1024)),
         (f"{dom}/memory/target", str(d.memory_mb * 1024)),
-        (f"{dom}/memory/videoram", "0" if d.type == "pv" else "8192"),
+        (f"{dom}/memory/videoram", "8192" if d.type == "hvm" else "0"),
         (f"{dom}/control/shutdown", ""),
         (f"{dom}/control/feature-poweroff", "1" if d.type != "hvm" else ""),
         (f"{dom}/control/feature-reboot", "1" if d.type != "hvm" else ""),
@@ -95,3 +95,15 @@ def add_dom0(xs: XsClient, memory_mb: int = 2048) -> None:
 def clear(xs: XsClient) -> None:
     for top in ("/local/domain", "/vm", "/libxl"):
         xs.rm(top)
+
+
+def introduce(xs: XsClient, domid: int) -> None:
+    """XS_INTRODUCE the domain (what libxl does once the domain is built).
+
+    The C xenstored refuses nodes owned by a domain it does not know; the
+    reference harness's stand-in answers the ring mapping this needs."""
+    from xl_py.backends import xsclient
+
+    if xs.request(17, f"{domid}\0".encode()).rstrip(b"\0") == b"T":  # IS_DOMAIN_INTRODUCED
+        return
+    xs.request(xsclient.INTRODUCE, f"{domid}\0{0x12345000 + domid}\0{5 + domid}\0".encode())

@@ -355,7 +355,8 @@ class LibvirtBackend(BackendBase):
             if target:
                 ET.SubElement(d, "source", {"file": target})
             xml = ET.tostring(d, encoding="unicode")
-            self._device_call(f"changing the medium in {vdev}", dom.updateDeviceFlags, xml, AFFECT_LIVE)
+            self._device_call(f"changing the medium in {vdev}", dom.updateDeviceFlags, xml,
+                              AFFECT_LIVE)
             return
         raise OperationError(f"domain {domid} has no disk at {vdev}")
 

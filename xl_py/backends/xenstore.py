@@ -424,8 +424,9 @@ class XenstoreBackend(BackendBase):
                 raise OperationError(f"domain {domid} has no disk at {vdev}")
             if devtype != "cdrom":
                 raise OperationError(f"{vdev} of domain {domid} is not a cdrom")
-            fmt = (xs.read(f"{back}/params") or "raw:").split(":", 1)[0] or "raw"
-            xs.write(f"{back}/params", f"{fmt}:{target}")
+            # libxl_cdrom_insert: "<format>:<path>"; xl's cd-insert spec has no format
+            # (raw), and an eject is an empty medium ("empty:")
+            xs.write(f"{back}/params", f"raw:{target}" if target else "empty:")
 
         self.xs.transaction(body)
 

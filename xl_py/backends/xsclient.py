@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
@@ -34,7 +35,7 @@ TX_RETRIES = 100
 
 # xs_wire.h operation numbers (pyxs.Op spells the same)
 DIRECTORY, READ, WATCH, UNWATCH, TX_START, TX_END = 1, 2, 4, 5, 6, 7
-RELEASE, WRITE, MKDIR, RM, SET_PERMS, WATCH_EVENT, ERROR = 9, 11, 12, 13, 14, 15, 16
+INTRODUCE, RELEASE, WRITE, MKDIR, RM, SET_PERMS, WATCH_EVENT, ERROR = 8, 9, 11, 12, 13, 14, 15, 16
 
 
 class XsError(BackendError):
@@ -107,15 +108,20 @@ class XsClient:
         del self._buf[:size]
         return data
 
+    def _packet(self) -> tuple[int, int, bytes]:
+        op, rq, _tx, size = _HEADER.unpack(self._recv_exact(_HEADER.size))
+        payload = self._recv_exact(size) if size else b""
+        if op == WATCH_EVENT:
+            path, _, token = payload.rstrip(b"\0").partition(b"\0")
+            self._events.append((path.decode(), token.decode()))
+        return op, rq, payload
+
     def _recv(self) -> tuple[int, int, bytes]:
+        """The next reply; watch events met on the way are queued."""
         while True:
-            op, rq, _tx, size = _HEADER.unpack(self._recv_exact(_HEADER.size))
-            payload = self._recv_exact(size) if size else b""
-            if op == WATCH_EVENT:
-                path, _, token = payload.rstrip(b"\0").partition(b"\0")
-                self._events.append((path.decode(), token.decode()))
-                continue
-            return op, rq, payload
+            op, rq, payload = self._packet()
+            if op != WATCH_EVENT:
+                return op, rq, payload
 
     def batch(self, requests: Sequence[tuple[int, str | bytes]],
               tx: int | None = None) -> list[bytes | XsError]:
@@ -243,15 +249,18 @@ class XsClient:
         if self._events:
             return self._events.pop(0)
         sock = self._conn.transport.sock
-        sock.settimeout(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            op, _rq, payload = self._recv()
-        except TimeoutError:
-            return None
+            while not self._events:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                sock.settimeout(left)
+                try:
+                    self._packet()
+                except TimeoutError:
+                    return None
         finally:
             sock.settimeout(None)
-        del op, payload  # _recv only returns non-event replies; none are expected here
-        return self._events.pop(0) if self._events else None
+        return self._events.pop(0)
 
 
 def _enc(payload: str | bytes) -> bytes:

@@ -37,7 +37,7 @@ def seconds_up(d: DomainInfo, now: float) -> int | None:
         return dom0_uptime()
     if d.start_time is None:
         return None
-    return int(now - d.start_time)
+    return int(now) - int(d.start_time)  # libxl_vm_get_start_time: whole seconds
 
 
 def run(ctx: Context, argv: list[str]) -> int:
