@@ -42,9 +42,13 @@ def _bytes_per_sec(text: str, site: SpecSite) -> int:
     if _RATE_RE.fullmatch(text) is None:
         raise site.error(f"invalid rate '{text}'", 0, len(text), expected=RATE_FORM)
     value, used = strtoul(text, 0)
-    if value == 0 or value > UINT32_MAX:
+    if value == 0:
+        raise site.error(f"rate '{text}' reads as zero", 0, len(text),
+                         expected="a number from 1 to 4294967295",
+                         hint="a leading 0 makes the number octal, as in C")
+    if value > UINT32_MAX:
         raise site.error(f"rate overflow in '{text}'", 0, len(text),
-                         expected="a number from 1 to 4294967295 (a leading 0 means octal)")
+                         expected="a number from 1 to 4294967295")
     unit = text[used:]
     value *= _SCALE.get(unit[:1], 1)
     if unit[:1] == "b" or unit[1:2] == "b":
@@ -57,9 +61,13 @@ def _interval_usecs(text: str, site: SpecSite) -> int:
         raise site.error(f"invalid replenishment interval '{text}'", 0, len(text),
                          expected="digits with an optional unit: s, ms or us")
     value, used = strtoul(text, 0)
-    if value == 0 or value > UINT32_MAX:
+    if value == 0:
+        raise site.error(f"replenishment interval '{text}' reads as zero", 0, len(text),
+                         expected="a number from 1 to 4294967295 with s, ms or us",
+                         hint="a leading 0 makes the number octal, as in C")
+    if value > UINT32_MAX:
         raise site.error(f"replenishment interval overflow in '{text}'", 0, len(text),
-                         expected="a number from 1 to 4294967295 (a leading 0 means octal)")
+                         expected="a number from 1 to 4294967295 with s, ms or us")
     value *= _INTERVAL_SCALE.get(text[used:used + 1], 1)
     if value > UINT32_MAX:
         raise site.error(f"replenishment interval overflow in '{text}'", 0, len(text),
