@@ -44,7 +44,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     rows = [*node_rows(extra.pop("host", None)), *phys_rows(p), *extra.items(),
             ("xend_config_format", "4")]
     if opts.flag("json"):
-        print_json(ctx, dict(rows))
+        print_json(ctx, {**dict(node_rows(dict(p.extra).get("host"))), **p.to_json()})
         return 0
     ctx.out("\n".join(f"{k:<23}: {v}" for k, v in rows))
     return 0

@@ -29,12 +29,13 @@ def run(ctx: Context, argv: list[str]) -> int:
         domids = [find_domain(ctx, opts.args[0])]
     else:
         raise UsageError("You must specify -a or a domain id.")
+    uuids = {d: be.domain_info(d).uuid for d in domids}
     word = "Rebooting" if reboot else "Shutting down"
     for domid in domids:
         ctx.err(f"{word} domain {domid}")
         be.shutdown(domid, reboot=reboot, fallback=opts.flag("fallback"))
     if opts.flag("wait"):
-        _wait(ctx, be, domids, reboot)
+        _wait(ctx, be, uuids, reboot)
     return 0
 
 
@@ -46,10 +47,9 @@ def _gone_or_restarted(be: Backend, domid: int, uuid: str) -> bool:
     return info.uuid != uuid or info.dying or (info.shutdown and not info.running)
 
 
-def _wait(ctx: Context, be: Backend, domids: list[int], reboot: bool) -> None:
+def _wait(ctx: Context, be: Backend, uuids: dict[int, str], reboot: bool) -> None:
     """Poll until every domain is gone (xl waits for the death event the same way)."""
-    uuids = {d: be.domain_info(d).uuid for d in domids}
-    pending = set(domids)
+    pending = set(uuids)
     deadline = time.monotonic() + WAIT_TIMEOUT
     ctx.err(f"Waiting for {len(pending)} domains")
     while pending:
