@@ -55,7 +55,7 @@ def state(xl: Session, ident: str = "test") -> str:
 
 
 def test_list_columns(xl: Session) -> None:
-    code, out, _ = xl("list")
+    _code, out, _ = xl("list")
     head, row = out.splitlines()
     assert head == "Name                                        ID   Mem VCPUs\tState\tTime(s)"
     assert row.startswith("test                                         1  2048     2     r-----  ")
@@ -88,18 +88,18 @@ def test_vcpu_set_and_refusal_above_maxvcpus(xl: Session) -> None:
 
 def test_vcpu_list_and_pin(xl: Session) -> None:
     assert xl("vcpu-pin", "test", "0", "1") == (0, "", "")
-    code, out, _ = xl("vcpu-list", "test")
+    _code, out, _ = xl("vcpu-list", "test")
     lines = out.splitlines()
     assert lines[0] == ("Name                                ID  VCPU   CPU State   Time(s) "
                         "Affinity (Hard / Soft)")
     assert lines[1].split()[:3] == ["test", "1", "0"]
     assert lines[1].endswith("  1 / all")
     vcpus = json.loads(xl("vcpu-list", "--json")[1])[0]["vcpus"]
-    assert [v["cpumap"] for v in vcpus][0] == [1]
+    assert next(v["cpumap"] for v in vcpus) == [1]
 
 
 def test_info_from_the_driver(xl: Session) -> None:
-    code, out, _ = xl("info")
+    _code, out, _ = xl("info")
     rows = dict(line.split(" : ", 1) for line in out.splitlines())
     assert {k.strip(): v for k, v in rows.items() if k.strip() in (
         "nr_cpus", "nr_nodes", "total_memory", "hypervisor", "xend_config_format")} == {
@@ -114,7 +114,7 @@ def test_save_and_restore(xl: Session, tmp_path: Path) -> None:
     assert code == 0 and image.exists()
     assert err.startswith(f"Saving domain 1 to {image}: ")
     assert xl("list")[1].splitlines()[1:] == []
-    code, out, err = xl("restore", str(image))
+    code, _out, err = xl("restore", str(image))
     assert code == 0
     assert err.splitlines()[0].startswith(f"Loading new save file {image} (")
     assert "Restored domain" in err
@@ -137,7 +137,7 @@ def test_destroy(xl: Session) -> None:
 
 
 def test_rename_of_a_running_domain_is_refused_clearly(xl: Session) -> None:
-    code, out, err = xl("rename", "test", "other")
+    code, _out, err = xl("rename", "test", "other")
     assert code == 1 and err.startswith("error: renaming domain 1: ")
     assert xl("domid", "test")[1] == "1\n"
 

@@ -146,7 +146,7 @@ def test_every_command_takes_name_domid_or_uuid(sock: str, ident: str) -> None:
 
 def test_domname_and_vm_list(sock: str) -> None:
     assert xl(sock, "domname", "2") == (0, "db\n", "")
-    code, out, _ = xl(sock, "vm-list")
+    _code, out, _ = xl(sock, "vm-list")
     assert out.splitlines() == [
         "UUID                                  ID    name",
         "3b9c9ad3-5d2c-4bf0-9a0e-8d7fa9a4d001  1    web                           ",
@@ -252,7 +252,7 @@ def test_uptime_from_vm_start_time(sock: str) -> None:
     xs.write("/vm/3b9c9ad3-5d2c-4bf0-9a0e-8d7fa9a4d002/start_time",
              f"{time.time() - 2 * 86400 - 3723:.2f}")
     xs.close()
-    code, out, _ = xl(sock, "uptime", "db")
+    _code, out, _ = xl(sock, "uptime", "db")
     assert out.splitlines() == ["Name                                ID Uptime",
                                 "db                                   2 2 days,  1:02:03"]
 
@@ -350,7 +350,7 @@ def test_concurrent_transactions_lose_no_write(xenstored: tuple[str, str]) -> No
 
     Under oxenstored's test-eagain a third of the commits fail at random on top
     of the real conflicts; the retry loop must still land every increment."""
-    flavour, path = xenstored
+    _flavour, path = xenstored
     setup = XsClient(path)
     setup.write("/tool/xlpy-counter", "0")
     setup.close()
@@ -363,7 +363,7 @@ def test_concurrent_transactions_lose_no_write(xenstored: tuple[str, str]) -> No
                 def bump(t: XsClient) -> None:
                     t.write("/tool/xlpy-counter", str(int(t.read("/tool/xlpy-counter") or 0) + 1))
                 c.transaction(bump)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             c.close()
