@@ -110,7 +110,7 @@ def test_info_from_the_driver(xl: Session) -> None:
 
 def test_save_and_restore(xl: Session, tmp_path: Path) -> None:
     image = tmp_path / "test.save"
-    code, out, err = xl("save", "test", str(image))
+    code, _out, err = xl("save", "test", str(image))
     assert code == 0 and image.exists()
     assert err.startswith(f"Saving domain 1 to {image}: ")
     assert xl("list")[1].splitlines()[1:] == []
