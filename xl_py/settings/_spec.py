@@ -233,34 +233,3 @@ def set_const(name: str, constant: object) -> Handler:
         fields[name] = constant
 
     return handle
-
-
-def enum_value(choices: dict[str, Any], label: str) -> Callable[[Token, SpecSite], Any]:
-    """A converter from a fixed spelling table (exact match)."""
-
-    def convert(value: Token, site: SpecSite) -> Any:
-        try:
-            return choices[value.text]
-        except KeyError:
-            raise site.error(f"unknown {label} '{value.text}'", value.start, value.end,
-                             expected=" | ".join(choices)) from None
-
-    return convert
-
-
-def number_value(label: str, base: int = 0, parse: Callable[[str], int] | None = None,
-                 ) -> Callable[[Token, SpecSite], int]:
-    """C-style number (what xl reads with strtoul/atoi); warns on junk."""
-
-    def convert(value: Token, site: SpecSite) -> int:
-        if parse is not None:
-            result = parse(value.text)
-        else:
-            result, _ = strtoul(value.text, base)
-        if not is_c_number(value.text.strip(), 16 if base == 16 else 10) and \
-                not is_c_number(value.text.strip(), 0 if base == 0 else base):
-            site.warn(f"{label}: '{value.text}' is not a number; xl reads it as {result}",
-                      value.start, value.end, expected="an integer")
-        return result
-
-    return convert

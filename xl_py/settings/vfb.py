@@ -15,7 +15,16 @@ from typing import Any
 
 from xl_py.model._base import Defbool
 from xl_py.model.devices import DeviceVfb, DeviceVkb, SdlInfo, VkbBackend, VncInfo
-from xl_py.settings._spec import Option, OptionTable, SpecSite, Token, atoi, strtok, strtoul
+from xl_py.settings._spec import (
+    Option,
+    OptionTable,
+    SpecSite,
+    Token,
+    atoi,
+    is_c_number,
+    strtok,
+    strtoul,
+)
 
 
 def _defbool(group: str, name: str) -> Any:
@@ -39,8 +48,6 @@ def _int(group: str, name: str) -> Any:
 
 
 def _warn_not_number(value: Token, site: SpecSite) -> None:
-    from xl_py.settings._spec import is_c_number
-
     if not is_c_number(value.text):
         site.warn(f"'{value.text}' is not a number; xl reads it as {atoi(value.text)}",
                   value.start, value.end, expected="an integer (0 = off, 1 = on)")
