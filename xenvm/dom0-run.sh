@@ -20,6 +20,12 @@ cd /opt/xl-py
 (python3 -m pytest tests/e2e -p no:cacheprovider --confcutdir=tests/e2e -o junit_family=xunit2 \
     --junitxml="$R/junit.xml" -v -ra $ARGS; echo $? >/tmp/.pytest-rc) 2>&1 | tee "$R/pytest.log"
 rc=$(cat /tmp/.pytest-rc 2>/dev/null)
+if [ -f "$L/bench-runs" ]; then
+    echo "LANE-RUN: bench/xen_create.py --runs $(cat "$L/bench-runs")"
+    python3 bench/xen_create.py --runs "$(cat "$L/bench-runs")" --json "$R/bench.json" \
+        >"$R/bench.txt" 2>&1 || echo "LANE-RUN: bench failed"
+    cat "$R/bench.txt"
+fi
 # collect logs whatever happened
 cp -r /var/log/xen "$R/logs/xen" 2>/dev/null
 cp -r /var/log/libvirt "$R/logs/libvirt" 2>/dev/null

@@ -82,7 +82,7 @@ def source_files(repo: Path) -> list[Path]:
                 if p.is_file() and not set(p.relative_to(repo).parts) & set(SOURCE_SKIP)]
 
 
-def stage_share(share: Path, pytest_args: Sequence[str]) -> None:
+def stage_share(share: Path, pytest_args: Sequence[str], bench_runs: int = 0) -> None:
     shutil.rmtree(share, ignore_errors=True)
     (share / "results").mkdir(parents=True)
     with tarfile.open(share / "src.tar", "w") as tar:
@@ -93,6 +93,8 @@ def stage_share(share: Path, pytest_args: Sequence[str]) -> None:
             tar.add(path, arcname=str(rel), recursive=False)
     shutil.copy2(HERE / "dom0-run.sh", share / "dom0-run.sh")
     (share / "pytest-args").write_text(" ".join(_quote(a) for a in pytest_args))
+    if bench_runs:
+        (share / "bench-runs").write_text(f"{bench_runs}\n")
 
 
 def _quote(arg: str) -> str:
@@ -235,7 +237,7 @@ def lane(args: argparse.Namespace) -> Outcome:
     share = lane_dir / "share"
     serial = lane_dir / "serial.log"
     serial.write_bytes(b"")
-    stage_share(share, args.pytest_args)
+    stage_share(share, args.pytest_args, args.bench)
     argv = qemu_argv(out, share, mem_mb=args.mem, dom0_mem=args.dom0_mem, shell=args.shell,
                      serial=serial)
     log(f"booting: {' '.join(argv)}")
@@ -270,6 +272,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--shell", action="store_true", help="interactive dom0 shell")
     parser.add_argument("--timeout", type=float,
                         default=float(os.environ.get("XL_PY_LANE_TIMEOUT", "2400")))
+    parser.add_argument("--bench", type=int, default=0, metavar="RUNS",
+                        help="also run bench/xen_create.py with RUNS runs in dom0")
     parser.add_argument("--mem", type=int, default=2048, help="QEMU RAM (MiB)")
     parser.add_argument("--dom0-mem", default="1024M")
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
@@ -290,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready = f"{outcome.ready_s:.1f} s" if outcome.ready_s is not None else "-"
     log(f"{outcome.reason}: rc={outcome.rc}; {tally or 'no JUnit result'}; "
         f"wall {outcome.wall_s:.0f} s (image {outcome.build_s:.0f} s, dom0 ready {ready})")
+    bench = Path(args.dir) / "artifacts" / "bench.txt"
+    if args.bench and bench.is_file():
+        print(bench.read_text(), end="")
     if outcome.rc not in (0, EXIT_UNAVAILABLE) and not args.shell:
         report_failure(Path(args.dir) / "artifacts")
     return outcome.rc
