@@ -192,8 +192,10 @@ class LibvirtBackend(BackendBase):
     # -- lifecycle ---------------------------------------------------------------
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None) -> int:
+        from importlib import import_module
+
         try:
-            from xl_py.render import libvirt_xml
+            libvirt_xml = import_module("xl_py.render.libvirt_xml")
         except ImportError:
             raise self._no("create domains yet (xl_py.render.libvirt_xml is missing)") from None
         render = getattr(libvirt_xml, "render", None) or getattr(libvirt_xml, "to_xml", None)

@@ -364,9 +364,9 @@ class LibxlBackend(BackendBase):
 
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None) -> int:
-        from xl_py.render.libxl_json import render_json  # type: ignore[attr-defined]
+        from xl_py.render.libxl_json import to_json
 
-        text: str = render_json(config)
+        text = to_json(config)
         name = config.c_info.name or ""
         domid = _u32()
         with self._create_lock():

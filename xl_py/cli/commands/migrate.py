@@ -55,14 +55,10 @@ def _config_bytes(ctx: Context, domid: int, path: str | None) -> bytes:
 
 
 def _config_from_xlcfg(text: bytes, path: str) -> bytes:
-    """An xl.cfg file -> libxl JSON through the config core."""
-    try:
-        from xl_py.render.libxl_json import render  # type: ignore[attr-defined]
-        from xl_py.settings.domain import from_text  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise OperationError(f"-C needs the config core ({exc})") from exc
-    rendered: str = render(from_text(text.decode(), path))
-    return rendered.encode()
+    """An xl.cfg file -> libxl JSON through the config core (as xl's -C does)."""
+    from xl_py import pipeline
+
+    return pipeline.to_json(pipeline.build(text, path).config).encode()
 
 
 def _send(ctx: Context, argv: list[str]) -> int:
