@@ -275,6 +275,9 @@ class Backend(Protocol):
     def pin_vcpu(self, domid: int, vcpu: int | None, hard: tuple[int, ...] | None,
                  soft: tuple[int, ...] | None) -> None:
         """Pin one vcpu (None: all); an affinity of None is left as it is."""
+    def sched_credit(self, domid: int) -> tuple[int, int]:
+        """The credit scheduler's (weight, cap) of a domain."""
+    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None: ...
 
     # -- devices -------------------------------------------------------------
     def attach_disk(self, domid: int, disk: DiskSpec) -> None: ...
@@ -425,6 +428,12 @@ class BackendBase:
     def pin_vcpu(self, domid: int, vcpu: int | None, hard: tuple[int, ...] | None,
                  soft: tuple[int, ...] | None) -> None:
         raise self._no("pin vcpus")
+
+    def sched_credit(self, domid: int) -> tuple[int, int]:
+        raise self._no("read scheduler parameters")
+
+    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
+        raise self._no("set scheduler parameters")
 
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:
         raise self._no("attach disks")

@@ -293,6 +293,16 @@ class LibvirtBackend(BackendBase):
         for v in vcpus:
             self._device_call(f"pinning vcpu {v} of domain {domid}", dom.pinVcpu, v, cpumap)
 
+    def sched_credit(self, domid: int) -> tuple[int, int]:
+        params = self._call("scheduler parameters", self._dom(domid).schedulerParameters)
+        return int(params.get("weight", 256)), int(params.get("cap", 0))
+
+    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
+        dom = self._dom(domid)
+        params = {k: v for k, v in (("weight", weight), ("cap", cap)) if v is not None}
+        self._device_call(f"setting the scheduler parameters of domain {domid}",
+                          dom.setSchedulerParametersFlags, params, AFFECT_LIVE)
+
     # -- devices -------------------------------------------------------------------
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:
         dom = self._dom(domid)

@@ -109,6 +109,10 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "libxl_bitmap_set": (None, (_vp, _i32)),
     "libxl_set_vcpuonline": (_i32, (_vp, _u32, _vp, _vp)),
     "libxl_set_vcpuaffinity": (_i32, (_vp, _u32, _u32, _vp, _vp)),
+    "libxl_domain_sched_params_init": (None, (_vp,)),
+    "libxl_domain_sched_params_dispose": (None, (_vp,)),
+    "libxl_domain_sched_params_get": (_i32, (_vp, _u32, _vp)),
+    "libxl_domain_sched_params_to_json": (_vp, (_vp, _vp)),
     "libxl_xen_console_read_start": (_vp, (_vp, _i32)),
     "libxl_xen_console_read_line": (_i32, (_vp, _vp, ctypes.POINTER(_vp))),
     "libxl_xen_console_read_finish": (None, (_vp, _vp)),
@@ -496,6 +500,13 @@ class LibxlBackend(BackendBase):
                 self._check(self.lib.libxl_set_vcpuaffinity(
                     self.ctx, domid, v, hmap if hard is not None else None,
                     smap if soft is not None else None), f"pinning vcpu {v}", domid)
+
+    def sched_credit(self, domid: int) -> tuple[int, int]:
+        with self._struct("domain_sched_params") as buf:
+            self._check(self.lib.libxl_domain_sched_params_get(self.ctx, domid, buf),
+                        f"reading the scheduler parameters of domain {domid}", domid)
+            params = self._json(self.lib.libxl_domain_sched_params_to_json(self.ctx, buf))
+        return int(params.get("weight", -1)), int(params.get("cap", -1))
 
     # -- devices through xenstore's view, after the hypervisor confirms the domain ----
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:
