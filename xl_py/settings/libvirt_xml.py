@@ -724,3 +724,31 @@ def xml_to_migration(text: str | bytes, name: str,
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
     return Migration(src, "xml", tuple(cfg.items()), (), tuple(report), ())
+
+
+def xlcfg_values(text: str | bytes, name: str = "<xl.cfg>") -> dict[str, Any]:
+    """An xl.cfg as a plain key -> value mapping (last assignment wins, ``+=``
+    appends), the input of :func:`xl_py.render.libvirt_xml.to_xml`."""
+    from xl_py.syntax import parse_xlcfg
+
+    out: dict[str, Any] = {}
+    for st in parse_xlcfg(text, name).statements:
+        value = _plain(st.value)
+        if st.op == "+=" and st.key in out:
+            prev = out[st.key]
+            value = prev + value if isinstance(prev, type(value)) else value
+        out[st.key] = value
+    return out
+
+
+def _plain(value: Any) -> Any:
+    items = getattr(value, "items", None)
+    if items is not None:
+        return [_plain(v) for v in items]
+    text = value.text
+    if not value.quoted:
+        try:
+            return int(text, 0)
+        except ValueError:
+            return text
+    return text

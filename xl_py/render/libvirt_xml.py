@@ -1,0 +1,624 @@
+"""xl.cfg keys -> libvirt domain XML (``<domain type='xen'>``), with ElementTree.
+
+Follows libvirt's xen-xl reader (``src/libxl/xen_xl.c`` xenParseXL and
+``xen_common.c`` xenParseConfigCommon, libvirt 9.0) and the defaults libvirt's
+post-parse adds (xenbus controller, implicit inputs, console, video,
+memballoon), so that the XML matches what ``virsh domxml-from-native xen-xl``
+prints.  The input is the flat key -> value mapping of an xl.cfg (values:
+int, str, list of str, list of lists for vnuma) — what migrate-config
+produces, or what the xl.cfg reader yields; this module does not parse files.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+
+from xl_py.errors import ConfigValueError
+
+Cfg = Mapping[str, Any]
+FIRMWARE_DIR = "/usr/lib/xen/boot"
+HVMLOADER = "/usr/lib/xen/boot/hvmloader"
+MIN_XEN_GUEST_SIZE_MB = 64
+
+
+def _get(cfg: Cfg, key: str, default: Any = None) -> Any:
+    value = cfg.get(key, default)
+    return default if value is None else value
+
+
+def _int(cfg: Cfg, key: str, default: int) -> int:
+    value = cfg.get(key)
+    if value is None:
+        return default
+    try:
+        return int(str(value), 0) if not isinstance(value, int) else value
+    except ValueError:
+        raise ConfigValueError.at(f"config value {key} was malformed") from None
+
+
+def _bool(cfg: Cfg, key: str, default: int) -> int:
+    value = cfg.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return 1 if value else 0
+    return 1 if str(value) == "1" else 0
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _os_type(cfg: Cfg) -> str:
+    kind = _get(cfg, "type")
+    if kind in ("pv", "pvh", "hvm"):
+        return str(kind)
+    return "hvm" if _get(cfg, "builder") == "hvm" else "pv"
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def _kv(spec: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        key, eq, value = part.strip().partition("=")
+        if eq:
+            out.setdefault(key, value)
+    return out
+
+
+# --------------------------------------------------------------------------- top level
+
+
+def to_xml(cfg: Cfg) -> str:
+    """The libvirt XML of an xl.cfg (key -> value mapping)."""
+    kind = _os_type(cfg)
+    hvm = kind == "hvm"
+    root = ET.Element("domain", {"type": "xen"})
+    _sub(root, "name", str(_get(cfg, "name", "")))
+    if _get(cfg, "uuid"):
+        _sub(root, "uuid", str(cfg["uuid"]))
+    memory = _int(cfg, "memory", MIN_XEN_GUEST_SIZE_MB * 2)
+    maxmem = _int(cfg, "maxmem", memory)
+    _sub(root, "memory", str(maxmem * 1024), unit="KiB")
+    _sub(root, "currentMemory", str(memory * 1024), unit="KiB")
+    _vcpu(root, cfg)
+    if not hvm:
+        for key, tag in (("bootloader", "bootloader"), ("bootargs", "bootloader_args")):
+            if _get(cfg, key):
+                _sub(root, tag, str(cfg[key]))
+    _os(root, cfg, kind)
+    _features(root, cfg, hvm)
+    _cpu(root, cfg, hvm)
+    _clock(root, cfg, hvm)
+    _sub(root, "on_poweroff", str(_get(cfg, "on_poweroff", "destroy")))
+    _sub(root, "on_reboot", str(_get(cfg, "on_reboot", "restart")))
+    _sub(root, "on_crash", str(_get(cfg, "on_crash", "restart")))
+    _devices(root, cfg, hvm)
+    return "".join(serialize(root)) + "\n"
+
+
+_ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;",
+                           "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
+_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def serialize(el: ET.Element, depth: int = 0) -> list[str]:
+    """libvirt's XML style: two-space indent, single-quoted attributes, '<x/>'."""
+    pad = "  " * depth
+    attrs = "".join(f" {k}='{v.translate(_ATTR_ESC)}'" for k, v in el.attrib.items())
+    children = list(el)
+    if not children and el.text is None:
+        return [f"{pad}<{el.tag}{attrs}/>" + ("\n" if depth else "")]
+    if not children:
+        return [f"{pad}<{el.tag}{attrs}>{(el.text or '').translate(_TEXT_ESC)}</{el.tag}>\n"]
+    out = [f"{pad}<{el.tag}{attrs}>\n"]
+    for child in children:
+        out.extend(serialize(child, depth + 1))
+    out.append(f"{pad}</{el.tag}>" + ("\n" if depth else ""))
+    return out
+
+
+def _vcpu(root: ET.Element, cfg: Cfg) -> None:
+    vcpus = _int(cfg, "vcpus", 1)
+    maximum = _int(cfg, "maxvcpus", vcpus)
+    attrs = {"placement": "static"}
+    if _get(cfg, "cpus") and isinstance(cfg["cpus"], str):
+        attrs["cpuset"] = cfg["cpus"]
+    if vcpus < maximum:
+        attrs["current"] = str(vcpus)
+    _sub(root, "vcpu", str(maximum), **attrs)
+
+
+_MACHINE = {"pv": ("xenpv", "linux"), "pvh": ("xenpvh", "xenpvh"), "hvm": ("xenfv", "hvm")}
+_BOOT = {"a": "fd", "d": "cdrom", "n": "network", "c": "hd"}
+
+
+def _cmdline(cfg: Cfg) -> str | None:
+    if _get(cfg, "cmdline"):
+        return str(cfg["cmdline"])
+    root, extra = _get(cfg, "root"), _get(cfg, "extra")
+    if root and extra:
+        return f"root={root} {extra}"
+    if root:
+        return f"root={root}"
+    return str(extra) if extra else None
+
+
+def _os(root: ET.Element, cfg: Cfg, kind: str) -> None:
+    os_el = _sub(root, "os")
+    machine, type_text = _MACHINE[kind]
+    _sub(os_el, "type", type_text, arch="x86_64", machine=machine)
+    if kind == "hvm":
+        if _get(cfg, "bios") == "ovmf":
+            _sub(os_el, "loader", f"{FIRMWARE_DIR}/ovmf.bin", readonly="yes", type_="pflash")
+        else:
+            _sub(os_el, "loader", HVMLOADER, type_="rom")
+    for key, tag in (("kernel", "kernel"), ("ramdisk", "initrd")):
+        if _get(cfg, key):
+            _sub(os_el, tag, str(cfg[key]))
+    cmdline = _cmdline(cfg)
+    if cmdline:
+        _sub(os_el, "cmdline", cmdline)
+    if kind == "hvm":
+        for ch in str(_get(cfg, "boot", "c"))[:4]:
+            _sub(os_el, "boot", dev=_BOOT.get(ch, "hd"))
+
+
+def _features(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    feats = ET.Element("features")
+    if hvm:
+        for key in ("acpi", "apic", "pae"):
+            if _bool(cfg, key, 1):
+                _sub(feats, key)
+        if not _bool(cfg, "hap", 1):
+            _sub(feats, "hap", state="off")
+        if _bool(cfg, "viridian", 0):
+            _sub(feats, "viridian")
+    elif _bool(cfg, "e820_host", 0):
+        xen = _sub(feats, "xen")
+        _sub(xen, "e820_host", state="on")
+    if len(feats):
+        root.append(feats)
+
+
+# libxl cpuid name -> libvirt name
+_CPUID_NAMES = {"cmpxchg16": "cx16", "cntxid": "cid", "dscpl": "ds_cpl",
+                "pclmulqdq": "pclmuldq", "sse3": "pni", "htt": "ht", "psn": "pn",
+                "clfsh": "clflush", "sysenter": "sep", "cmpxchg8": "cx8", "nodeid": "nodeid_msr",
+                "altmovcr8": "cr8legacy", "lahfsahf": "lahf_lm", "cmplegacy": "cmp_legacy",
+                "ffxsr": "fxsr_opt", "page1gb": "pdpe1gb", "ibrsb": "spec-ctrl"}
+_POLICY = {"1": "force", "0": "disable", "x": "optional", "k": "optional", "s": "optional"}
+
+
+def _cpu(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    features: list[tuple[str, str]] = []
+    nested = cfg.get("nestedhvm") if hvm else None
+    if nested is not None and not _bool(cfg, "nestedhvm", 0):
+        features.append(("disable", "vmx"))
+    cpuid = _get(cfg, "cpuid")
+    if isinstance(cpuid, str) and cpuid:
+        pairs = cpuid.split(",")
+        if pairs[0] != "host":
+            raise ConfigValueError.at(
+                f"cpuid starting with {pairs[0]} is not supported, only libxl format is")
+        for pair in pairs[1:]:
+            name, _, value = pair.partition("=")
+            features.append((_POLICY.get(value, "force"), _CPUID_NAMES.get(name, name)))
+    vnuma = _get(cfg, "vnuma")
+    if nested is None and not features and not vnuma:
+        return
+    cpu = _sub(root, "cpu", mode="host-passthrough") if (nested is not None or features) \
+        else _sub(root, "cpu")
+    for policy, name in features:
+        _sub(cpu, "feature", policy=policy, name=name)
+    if vnuma:
+        _numa(cpu, vnuma)
+
+
+def _numa(cpu: ET.Element, vnuma: Any) -> None:
+    numa = _sub(cpu, "numa")
+    for i, node in enumerate(vnuma):
+        fields = {k: v for k, _, v in (str(item).partition("=") for item in node)}
+        cell = _sub(numa, "cell", id=str(i), cpus=fields.get("vcpus", ""),
+                    memory=str(int(fields.get("size", "0")) * 1024), unit="KiB")
+        distances = fields.get("vdistances", "")
+        if distances:
+            dist = _sub(cell, "distances")
+            for j, value in enumerate(distances.split(",")):
+                _sub(dist, "sibling", id=str(j), value=value)
+
+
+_TSC = {"always_emulate": "emulate", "native": "native", "native_paravirt": "paravirt"}
+
+
+def _clock(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    local = _bool(cfg, "localtime", 0)
+    if hvm:
+        clock = _sub(root, "clock", offset="variable", adjustment=str(_int(cfg, "rtc_timeoffset", 0)),
+                     basis="localtime" if local else "utc")
+    else:
+        clock = _sub(root, "clock", offset="localtime" if local else "utc", adjustment="reset")
+    if _get(cfg, "tsc_mode"):
+        _sub(clock, "timer", name="tsc", present="yes",
+             mode=_TSC.get(str(cfg["tsc_mode"]), "auto"))
+    if hvm and cfg.get("hpet") is not None:
+        _sub(clock, "timer", name="hpet", present="yes" if _bool(cfg, "hpet", 1) else "no")
+
+
+# --------------------------------------------------------------------------- devices
+
+
+def _devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    devs = _sub(root, "devices")
+    emulator = _get(cfg, "device_model_override") or _get(cfg, "device_model")
+    if emulator:
+        _sub(devs, "emulator", str(emulator))
+    disks = [_disk_spec(s) for s in _list(cfg.get("disk"))]
+    for disk in disks:
+        _disk(devs, disk, hvm)
+    xenbus = _sub(devs, "controller", type="xenbus", index="0")
+    for key, attr in (("max_event_channels", "maxEventChannels"),
+                      ("max_grant_frames", "maxGrantFrames")):
+        if _get(cfg, key):
+            xenbus.set(attr, str(cfg[key]))
+    if any(d["vdev"].startswith("hd") for d in disks):
+        _sub(devs, "controller", type="ide", index="0")
+    for i, spec in enumerate(_list(cfg.get("usbctrl"))):
+        _usbctrl(devs, spec, i)
+    for spec in _list(cfg.get("vif")):
+        _interface(devs, spec, hvm)
+    _chardevs(devs, cfg, hvm)
+    for spec in _list(cfg.get("channel")):
+        _channel(devs, spec)
+    _inputs(devs, cfg, hvm)
+    has_graphics = _graphics(devs, cfg, hvm)
+    for model in str(_get(cfg, "soundhw", "")).split(",") if hvm and _get(cfg, "soundhw") else ():
+        _sub(devs, "sound", model=model)
+    if has_graphics:
+        video = _sub(devs, "video")
+        if hvm:
+            _sub(video, "model", type="cirrus", vram="8192", heads="1", primary="yes")
+        else:
+            _sub(video, "model", type="xen", vram="4096", heads="1", primary="yes")
+    for spec in _list(cfg.get("pci")):
+        _hostdev_pci(devs, spec)
+    for spec in _list(cfg.get("usbdev")):
+        _hostdev_usb(devs, spec)
+    _sub(devs, "memballoon", model="xen")
+
+
+_DISK_PREFIXES = ("phy", "file", "tap", "tap2", "aio", "raw", "qcow", "qcow2", "vhd", "ioemu",
+                  "tapdisk")
+_DISK_KEYS = ("format", "vdev", "access", "devtype", "backendtype", "backend", "script",
+              "target")
+
+
+def _disk_spec(spec: str) -> dict[str, str]:
+    """An xl disk spec, keyed or positional with legacy prefixes (libxlutil's rules)."""
+    out: dict[str, str] = {}
+    if "target=" in spec:
+        head, _, target = spec.partition("target=")
+        out["target"] = target
+        spec = head
+    positional: list[str] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        key, eq, value = part.partition("=")
+        if eq and key in _DISK_KEYS:
+            out[key] = value
+        elif part == "cdrom":
+            out["devtype"] = "cdrom"
+        else:
+            positional.append(part)
+    if positional and "target" not in out:
+        target = positional.pop(0)
+        while ":" in target and target.split(":", 1)[0] in _DISK_PREFIXES:
+            prefix, target = target.split(":", 1)
+            if prefix == "phy":
+                out.setdefault("backendtype", "phy")
+            elif prefix in ("qcow", "qcow2", "vhd", "raw"):
+                out.setdefault("format", prefix)
+        out["target"] = target
+    if positional and positional[0] in ("raw", "qcow", "qcow2", "vhd", "qed"):
+        out.setdefault("format", positional.pop(0))
+    if positional:
+        vdev = positional.pop(0)
+        if vdev.endswith(":cdrom"):
+            vdev, out["devtype"] = vdev[:-6], "cdrom"
+        out.setdefault("vdev", vdev)
+    if positional:
+        out.setdefault("access", positional.pop(0))
+    out.setdefault("vdev", "")
+    return out
+
+
+_BACKEND_DRIVER = {"phy": "phy", "qdisk": "qemu", "tap": "tap"}
+
+
+def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
+    target = d.get("target", "")
+    if target.startswith("rbd:"):
+        _rbd_disk(devs, d)
+        return
+    backend = d.get("backendtype") or ("phy" if target.startswith("/dev/") else "qdisk")
+    block = backend == "phy"
+    device = "cdrom" if d.get("devtype") == "cdrom" else "disk"
+    disk = _sub(devs, "disk", type="block" if block else "file", device=device)
+    fmt = d.get("format", "raw")
+    _sub(disk, "driver", name=_BACKEND_DRIVER.get(backend, "qemu"),
+         type="vhd" if fmt in ("vhd", "xvhd") else fmt)
+    if target and fmt != "empty":
+        _sub(disk, "source", **({"dev": target} if block else {"file": target}))
+    vdev = d["vdev"]
+    bus = "ide" if vdev.startswith("hd") else "scsi" if vdev.startswith("sd") else "xen"
+    _sub(disk, "target", dev=vdev, bus=bus)
+    if d.get("access", "rw") in ("r", "ro"):
+        _sub(disk, "readonly")
+    if bus == "ide" and re.fullmatch(r"hd[a-d]", vdev):
+        index = ord(vdev[2]) - ord("a")
+        _sub(disk, "address", type="drive", controller="0", bus=str(index // 2), target="0",
+             unit=str(index % 2))
+
+
+def _rbd_disk(devs: ET.Element, d: dict[str, str]) -> None:
+    """``rbd:pool/image:opt=val:mon_host=h1\\:port\\;h2`` -> a network disk."""
+    fields = re.split(r"(?<!\\):", d["target"])
+    disk = _sub(devs, "disk", type="network", device="disk")
+    _sub(disk, "driver", name="qemu", type=d.get("format", "raw"))
+    source = _sub(disk, "source", protocol="rbd", name=fields[1])
+    for opt in fields[2:]:
+        key, _, value = opt.partition("=")
+        if key != "mon_host":
+            continue
+        for host in value.split("\\;"):
+            name, _, port = host.partition("\\:")
+            _sub(source, "host", **({"name": name, "port": port} if port else {"name": name}))
+    vdev = d["vdev"]
+    bus = "ide" if vdev.startswith("hd") else "xen"
+    _sub(disk, "target", dev=vdev, bus=bus)
+    if bus == "ide" and re.fullmatch(r"hd[a-d]", vdev):
+        index = ord(vdev[2]) - ord("a")
+        _sub(disk, "address", type="drive", controller="0", bus=str(index // 2), target="0",
+             unit=str(index % 2))
+
+
+def _usbctrl(devs: ET.Element, spec: str, index: int) -> None:
+    fields = _kv(spec)
+    attrs = {"type": "usb", "index": str(index)}
+    version = fields.get("version", "2")
+    if fields.get("type", "qusb") == "qusb" or "version" in fields:
+        attrs["model"] = f"qusb{version}"
+    if "ports" in fields:
+        attrs["ports"] = str(int(fields["ports"], 16))
+    _sub(devs, "controller", **attrs)
+
+
+def _interface(devs: ET.Element, spec: str, hvm: bool) -> None:
+    fields = _kv(spec)
+    script = fields.get("script")
+    bridge = fields.get("bridge")
+    kind = "bridge" if bridge or script in ("vif-bridge", "vif-vnic") else "ethernet"
+    net = _sub(devs, "interface", type=kind)
+    if fields.get("mac"):
+        _sub(net, "mac", address=fields["mac"].lower())
+    tags: list[str] = []
+    trunk = False
+    if bridge:
+        if "." in bridge:
+            bridge, tag = bridge.split(".", 1)
+            tags = [tag]
+        elif ":" in bridge:
+            bridge, *tags = bridge.split(":")
+            trunk = True
+        _sub(net, "source", bridge=bridge)
+    if tags:
+        vlan = _sub(net, "vlan", **({"trunk": "yes"} if trunk else {}))
+        for tag in tags:
+            _sub(vlan, "tag", id=tag)
+        port = _sub(net, "virtualport", type="openvswitch")
+        del port
+    for ip in fields.get("ip", "").split():
+        _sub(net, "ip", address=ip)
+    if fields.get("rate"):
+        bandwidth = _sub(net, "bandwidth")
+        _sub(bandwidth, "outbound", average=str(_rate_kbytes(fields["rate"])))
+    if script:
+        _sub(net, "script", path=script)
+    if fields.get("vifname"):
+        _sub(net, "target", dev=fields["vifname"])
+    if fields.get("model"):
+        _sub(net, "model", type=fields["model"])
+    elif fields.get("type") == "vif":
+        _sub(net, "model", type="netfront")
+
+
+def _rate_kbytes(rate: str) -> int:
+    m = re.fullmatch(r"(\d+)([GMK]?)([Bb])/s(@.*)?", rate)
+    if not m:
+        raise ConfigValueError.at(f"Invalid rate '{rate}' specified")
+    value = int(m.group(1)) * {"G": 1024 * 1024, "M": 1024, "K": 1, "": 1}[m.group(2)]
+    return value // 8 if m.group(3) == "b" else value
+
+
+def _chr(devs: ET.Element, tag: str, value: str, port: int) -> ET.Element:
+    """xenParseSxprChar: 'pty', 'file:/x', 'tcp:host:port,server,nowait', '/dev/ttyS0' ..."""
+    if value.startswith("/"):
+        el = _sub(devs, tag, type="dev")
+        _sub(el, "source", path=value)
+    else:
+        prefix, _, rest = value.partition(":")
+        kind = "tcp" if prefix.startswith("telnet") else prefix
+        el = _sub(devs, tag, type=kind)
+        if kind in ("file", "pipe"):
+            _sub(el, "source", path=rest)
+        elif kind == "tcp":
+            host, _, service = rest.partition(":")
+            service, _, opts = service.partition(",")
+            attrs = {"mode": "bind" if "server" in opts else "connect", "service": service}
+            if host:
+                attrs = {"mode": attrs["mode"], "host": host, "service": service}
+            _sub(el, "source", **attrs)
+            _sub(el, "protocol", type="telnet" if prefix.startswith("telnet") else "raw")
+        elif kind == "unix":
+            path, _, opts = rest.partition(",")
+            _sub(el, "source", mode="bind" if "server" in opts else "connect", path=path)
+        elif kind == "udp":
+            connect, _, bind = rest.partition("@")
+            c_host, _, c_svc = connect.partition(":")
+            b_host, _, b_svc = bind.partition(":")
+            _sub(el, "source", mode="bind", host=b_host, service=b_svc)
+            _sub(el, "source", mode="connect", host=c_host, service=c_svc)
+    _sub(el, "target", port=str(port))
+    return el
+
+
+def _chardevs(devs: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    if not hvm:
+        console = _sub(devs, "console", type="pty")
+        _sub(console, "target", type="xen", port="0")
+        return
+    serials = _list(cfg.get("serial"))
+    first: str | None = None
+    for port, value in enumerate(serials):
+        if value != "none":
+            _chr(devs, "serial", value, port)
+            first = first or value
+    parallel = _get(cfg, "parallel")
+    if parallel and parallel != "none":
+        _chr(devs, "parallel", str(parallel), 0)
+    if first is not None:
+        kind = "tcp" if first.startswith("telnet") else first.partition(":")[0]
+        console = _sub(devs, "console", type="dev" if first.startswith("/") else kind)
+        el = devs.find("serial")
+        if el is not None:
+            for child in el:
+                if child.tag != "target":
+                    console.append(child)
+        _sub(console, "target", type="serial", port="0")
+
+
+def _channel(devs: ET.Element, spec: str) -> None:
+    fields = _kv(spec)
+    connection = fields.get("connection", "pty")
+    if connection.startswith("socket"):
+        ch = _sub(devs, "channel", type="unix")
+        _sub(ch, "source", mode="bind", path=fields.get("path", ""))
+    else:
+        ch = _sub(devs, "channel", type="pty")
+    _sub(ch, "target", type="xen", name=fields.get("name", ""))
+
+
+def _inputs(devs: ET.Element, cfg: Cfg, hvm: bool) -> None:
+    if hvm and _bool(cfg, "usb", 0) or _get(cfg, "usbdevice"):
+        for dev in _list(cfg.get("usbdevice")):
+            if dev in ("mouse", "tablet", "keyboard"):
+                _sub(devs, "input", type=dev, bus="usb")
+    bus = "ps2" if hvm else "xen"
+    _sub(devs, "input", type="mouse", bus=bus)
+    _sub(devs, "input", type="keyboard", bus=bus)
+
+
+def _graphics(devs: ET.Element, cfg: Cfg, hvm: bool) -> bool:
+    if hvm and _bool(cfg, "spice", 0):
+        _spice(devs, cfg)
+        return True
+    if hvm:
+        if _bool(cfg, "vnc", 0):
+            _vnc(devs, {k: str(v) for k, v in cfg.items() if isinstance(v, str | int)})
+            return True
+        if _bool(cfg, "sdl", 0):
+            _sdl(devs, cfg.get("display"), cfg.get("xauthority"))
+            return True
+        return False
+    vfbs = _list(cfg.get("vfb"))
+    if not vfbs:
+        return False
+    fields = _kv(vfbs[0])
+    if "type=sdl" in vfbs[0] or fields.get("sdl") == "1":
+        _sdl(devs, fields.get("display"), fields.get("xauthority"))
+    else:
+        _vnc(devs, fields)
+    return True
+
+
+def _vnc(devs: ET.Element, f: Mapping[str, str]) -> None:
+    auto = f.get("vncunused", "1") == "1"
+    port = "-1" if auto else str(int(f.get("vncdisplay", "0") or 0) + 5900)
+    attrs = {"type": "vnc", "port": port, "autoport": "yes" if auto else "no"}
+    listen = f.get("vnclisten")
+    if listen:
+        attrs["listen"] = listen
+    if f.get("vncpasswd"):
+        attrs["passwd"] = f["vncpasswd"]
+    if f.get("keymap"):
+        attrs["keymap"] = f["keymap"]
+    g = _sub(devs, "graphics", **attrs)
+    if listen:
+        _sub(g, "listen", type="address", address=listen)
+
+
+def _sdl(devs: ET.Element, display: Any, xauth: Any) -> None:
+    attrs = {"type": "sdl"}
+    if display:
+        attrs["display"] = str(display)
+    if xauth:
+        attrs["xauth"] = str(xauth)
+    _sub(devs, "graphics", **attrs)
+
+
+def _spice(devs: ET.Element, cfg: Cfg) -> None:
+    port, tls = _int(cfg, "spiceport", 0), _int(cfg, "spicetls_port", 0)
+    attrs = {"type": "spice"}
+    if port or tls:
+        attrs.update({"port": str(port), "tlsPort": str(tls), "autoport": "no"})
+    else:
+        attrs["autoport"] = "yes"
+    host = _get(cfg, "spicehost")
+    if host:
+        attrs["listen"] = str(host)
+    if not _bool(cfg, "spicedisable_ticketing", 0) and _get(cfg, "spicepasswd"):
+        attrs["passwd"] = str(cfg["spicepasswd"])
+    g = _sub(devs, "graphics", **attrs)
+    if host:
+        _sub(g, "listen", type="address", address=str(host))
+    _sub(g, "mouse", mode="client" if _bool(cfg, "spiceagent_mouse", 0) else "server")
+    _sub(g, "clipboard", copypaste="yes" if _bool(cfg, "spice_clipboard_sharing", 0) else "no")
+
+
+def _hostdev_pci(devs: ET.Element, spec: str) -> None:
+    bdf, *opts = spec.split(",")
+    parts = bdf.split(":")
+    domain = parts[0] if len(parts) == 3 else "0"
+    bus = parts[-2]
+    slot, _, func = parts[-1].partition(".")
+    func = func.split("@")[0]
+    attrs = {"mode": "subsystem", "type": "pci", "managed": "no"}
+    for opt in opts:
+        key, _, value = opt.partition("=")
+        if key == "permissive":
+            attrs["writeFiltering"] = "no" if int(value) else "yes"
+    hostdev = _sub(devs, "hostdev", **attrs)
+    _sub(hostdev, "driver", name="xen")
+    source = _sub(hostdev, "source")
+    _sub(source, "address", domain=f"0x{int(domain, 16):04x}", bus=f"0x{int(bus, 16):02x}",
+         slot=f"0x{int(slot, 16):02x}", function=f"0x{int(func, 16):x}")
+
+
+def _hostdev_usb(devs: ET.Element, spec: str) -> None:
+    fields = _kv(spec)
+    hostdev = _sub(devs, "hostdev", mode="subsystem", type="usb", managed="no")
+    source = _sub(hostdev, "source")
+    _sub(source, "address", bus=str(int(fields.get("hostbus", "0"), 16)),
+         device=str(int(fields.get("hostaddr", "0"), 16)))
