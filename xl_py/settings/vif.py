@@ -37,17 +37,28 @@ def _nictype(value: Token, fields: dict[str, Any], site: SpecSite) -> None:
 
 
 def _mac(value: Token, fields: dict[str, Any], site: SpecSite) -> None:
-    """Six hex octets; xl reads each with strtoul and skips one separator."""
+    """Six hex octets; xl reads each with strtoul and skips one separator.
+
+    With fewer than six octets xl reads on past the end of the item into the
+    rest of the spec (the next items), so ``mac=0:1:2,foo`` gives
+    00:01:02:0f:00:00.  We read the same bytes and warn."""
     octets = [int(x, 16) for x in (fields.get("mac") or "00:00:00:00:00:00").split(":")]
-    text, pos = value.text, 0
+    buffer = value.text + "\0" + fields.get("_after", "") + "\0"
+    pos = 0
     for index in range(6):
-        number, used = strtoul(text[pos:], 16)
+        text = buffer[pos:].split("\0", 1)[0] if pos < len(buffer) else ""
+        number, used = strtoul(text, 16)
         if used == 0 or number > 255:
-            site.warn(f"invalid mac '{text}' (xl keeps only the octets before the error)",
+            site.warn(f"invalid mac '{value.text}' (xl keeps only the octets before the error)",
                       value.start, value.end, expected="six hex octets, e.g. 00:16:3e:12:34:56")
             break
         octets[index] = number
         pos += used + 1
+    else:
+        if pos - 1 > len(value.text):
+            site.warn(f"mac '{value.text}' has fewer than six octets: xl reads the rest from "
+                      "the next items", value.start, value.end,
+                      expected="six hex octets, e.g. 00:16:3e:12:34:56")
     fields["mac"] = None if not any(octets) else ":".join(f"{o:02x}" for o in octets)
 
 
@@ -132,7 +143,9 @@ def parse_vif(spec: str, where: SpecSite | None = None,
     site = (where or SpecSite.standalone(spec, "vif")).named("vif")
     fields: dict[str, Any] = {}
     for tok in strtok(spec):
+        fields["_after"] = spec[tok.end + 1:]
         apply_vif_item(tok, fields, site)
+    fields.pop("_after", None)
     return replace(defaults or DeviceNic(), **fields)
 
 

@@ -8,6 +8,7 @@ security_model=.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from xl_py.model.devices import DeviceP9, DevicePvcallsif, DeviceVtpm
 from xl_py.settings._spec import SpecSite, Token, strtok
@@ -16,8 +17,17 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
                    r"[0-9a-fA-F]{12}")
 
 
-def _pairs(spec: str, keys: tuple[str, ...], site: SpecSite) -> dict[str, Token]:
-    """key=value items until the first item without '=' (as xl's loops)."""
+def _check_uuid(value: Token, site: SpecSite) -> None:
+    if _UUID.fullmatch(value.text) is None:
+        raise site.error(f"invalid uuid '{value.text}'", value.start, value.end,
+                         expected="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex)")
+
+
+def _pairs(spec: str, keys: tuple[str, ...], site: SpecSite,
+           checks: dict[str, Callable[[Token, SpecSite], None]] | None = None,
+           ) -> dict[str, Token]:
+    """key=value items until the first item without '=' (as xl's loops);
+    ``checks`` validate a key's value where it appears (as xl does)."""
     found: dict[str, Token] = {}
     for tok in strtok(spec):
         pair = tok.split_pair("=")
@@ -29,6 +39,8 @@ def _pairs(spec: str, keys: tuple[str, ...], site: SpecSite) -> dict[str, Token]
         if key.text not in keys:
             raise site.error(f"unknown option '{key.text}'", key.start, key.end,
                              expected=", ".join(k + "=" for k in keys))
+        if checks and key.text in checks:
+            checks[key.text](value, site)
         found[key.text] = value
     return found
 
@@ -36,11 +48,8 @@ def _pairs(spec: str, keys: tuple[str, ...], site: SpecSite) -> dict[str, Token]
 def parse_vtpm(spec: str, where: SpecSite | None = None, devid: int = -1) -> DeviceVtpm:
     """One ``vtpm=[...]`` item: ``backend=DOM[,uuid=UUID]``."""
     site = (where or SpecSite.standalone(spec, "vtpm")).named("vtpm")
-    found = _pairs(spec, ("backend", "uuid"), site)
+    found = _pairs(spec, ("backend", "uuid"), site, {"uuid": _check_uuid})
     uuid = found.get("uuid")
-    if uuid is not None and _UUID.fullmatch(uuid.text) is None:
-        raise site.error(f"invalid uuid '{uuid.text}'", uuid.start, uuid.end,
-                         expected="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex)")
     if "backend" not in found:
         raise site.error("missing required backend=", 0, len(spec),
                          expected="backend=DOMAIN[,uuid=UUID]")
