@@ -19,6 +19,20 @@ from typing import Any
 from xl_py.errors import ConfigValueError
 
 Cfg = Mapping[str, Any]
+
+# every xl.cfg key this renderer reads; the others have no libvirt element
+XML_KEYS = frozenset({
+    "name", "uuid", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "bootloader",
+    "bootloader_args", "bootargs", "type", "builder", "bios", "kernel", "ramdisk", "cmdline",
+    "root", "extra", "boot", "acpi", "apic", "pae", "hap", "viridian", "e820_host",
+    "nestedhvm", "cpuid", "vnuma", "localtime", "rtc_timeoffset", "tsc_mode", "hpet",
+    "on_poweroff", "on_reboot", "on_crash", "device_model_override", "device_model", "disk",
+    "max_event_channels", "max_grant_frames", "usbctrl", "vif", "serial", "parallel",
+    "channel", "usb", "usbdevice", "spice", "spicehost", "spiceport", "spicetls_port",
+    "spicedisable_ticketing", "spicepasswd", "spiceagent_mouse", "spicevdagent",
+    "spice_clipboard_sharing", "vnc", "sdl", "vncunused", "vncdisplay", "vnclisten",
+    "vncpasswd", "keymap", "display", "xauthority", "vfb", "soundhw", "pci", "usbdev",
+})
 FIRMWARE_DIR = "/usr/lib/xen/boot"
 HVMLOADER = "/usr/lib/xen/boot/hvmloader"
 MIN_XEN_GUEST_SIZE_MB = 64
@@ -94,9 +108,11 @@ def to_xml(cfg: Cfg) -> str:
     _sub(root, "currentMemory", str(memory * 1024), unit="KiB")
     _vcpu(root, cfg)
     if not hvm:
-        for key, tag in (("bootloader", "bootloader"), ("bootargs", "bootloader_args")):
-            if _get(cfg, key):
-                _sub(root, tag, str(cfg[key]))
+        if _get(cfg, "bootloader"):
+            _sub(root, "bootloader", str(cfg["bootloader"]))
+        args = _get(cfg, "bootloader_args") or _get(cfg, "bootargs")  # libvirt reads bootargs
+        if args:
+            _sub(root, "bootloader_args", " ".join(_list(args)))
     _os(root, cfg, kind)
     _features(root, cfg, hvm)
     _cpu(root, cfg, hvm)
@@ -245,7 +261,8 @@ _TSC = {"always_emulate": "emulate", "native": "native", "native_paravirt": "par
 def _clock(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     local = _bool(cfg, "localtime", 0)
     if hvm:
-        clock = _sub(root, "clock", offset="variable", adjustment=str(_int(cfg, "rtc_timeoffset", 0)),
+        clock = _sub(root, "clock", offset="variable",
+                     adjustment=str(_int(cfg, "rtc_timeoffset", 0)),
                      basis="localtime" if local else "utc")
     else:
         clock = _sub(root, "clock", offset="localtime" if local else "utc", adjustment="reset")
@@ -521,7 +538,7 @@ def _channel(devs: ET.Element, spec: str) -> None:
 
 
 def _inputs(devs: ET.Element, cfg: Cfg, hvm: bool) -> None:
-    if hvm and _bool(cfg, "usb", 0) or _get(cfg, "usbdevice"):
+    if (hvm and _bool(cfg, "usb", 0)) or _get(cfg, "usbdevice"):
         for dev in _list(cfg.get("usbdevice")):
             if dev in ("mouse", "tablet", "keyboard"):
                 _sub(devs, "input", type=dev, bus="usb")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from xl_py.errors import ConfigValueError
 
-XlValue = int | str | Sequence[str]
+XlValue = int | str | Sequence[Any]  # lists of strings, or of lists (vnuma)
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a",
             "\b": "\\b", "\f": "\\f", "\v": "\\v"}
@@ -38,7 +39,8 @@ def value_text(value: XlValue, key: str = "") -> str:
         return str(value)
     if isinstance(value, str):
         return quote(value, key)
-    items = ", ".join(quote(item, key) for item in value)
+    items = ", ".join(quote(item, key) if isinstance(item, str) else value_text(item, key)
+                      for item in value)
     return f"[ {items} ]" if items else "[ ]"
 
 

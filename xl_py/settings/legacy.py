@@ -422,8 +422,22 @@ RUNTIME = frozenset({
 })
 
 
+# xl.cfg keys that xend did not know: an xm file setting one meant it for xl
+XL_ONLY_KEYS = frozenset({
+    "maxvcpus", "type", "cap", "irqs", "bootloader_args", "cmdline", "vga", "firmware",
+    "bios", "device_model_override", "device_model_version", "device_model_args",
+    "device_model_stubdomain_override", "spice", "usbctrl", "usbdev", "channel", "vtpm",
+    "p9", "vnuma", "cpus_soft", "max_grant_frames", "max_event_channels", "seclabel",
+    "iomem", "rdm", "dtdev", "e820_host", "vkb", "vdispl", "vsnd", "altp2m", "mmio_hole",
+    "max_maptrack_frames", "driver_domain", "on_watchdog", "on_soft_reset", "pvh",
+})
+
+
 def h_helper(ctx: _Ctx, v: LegacyValue) -> None:
-    if ctx.inp.kind == "sxp" and v.name in RUNTIME:
+    if v.name in XL_ONLY_KEYS:
+        ctx.item(v, "decision", (), f"an xl.cfg key, but not an xm one: xend ignored it. "
+                 f"Add {v.name}= to the xl.cfg if it was meant (value was {v.value!r})")
+    elif ctx.inp.kind == "sxp" and v.name in RUNTIME:
         ctx.item(v, "ignored", (), "runtime state xend recorded, not configuration")
     elif ctx.inp.kind == "sxp":
         ctx.item(v, "dropped", (), "not an xm option; xl has no equivalent")

@@ -125,22 +125,34 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
         result.status = "failed"
         return
     xlcfg = render_keys(migration.entries, migration.comments)
-    result.text = _render_target(xlcfg, name, opts)
+    result.text = _render_target(xlcfg, migration, name, opts)
+    if opts.target == "libvirt":
+        result.items.extend(_libvirt_losses(migration))
 
 
-def _render_target(xlcfg: str, name: str, opts: Options) -> str:
+def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
+    """xl.cfg keys libvirt's domain XML (xen-xl) has no element for."""
+    from xl_py.render.libvirt_xml import XML_KEYS
+
+    return [{"key": key, "status": "dropped", "xl": [], "line": 0, "col": 0,
+             "detail": f"libvirt's domain XML has no element for xl's {key}= "
+                       "(virsh domxml-to-native would not write it back either)"}
+            for key, _ in migration.entries if key not in XML_KEYS]
+
+
+def _render_target(xlcfg: str, migration: Any, name: str, opts: Options) -> str:
+    """xl: the xl.cfg text; json: through the config core, exactly what ``xl -N``
+    prints for that text; libvirt: the XML libvirt's xen-xl reader makes of it."""
     if opts.target == "xl":
         return xlcfg
+    if opts.target == "libvirt":
+        from xl_py.render.libvirt_xml import to_xml
+
+        return to_xml(dict(migration.entries))
     from xl_py import pipeline
+    from xl_py.render.libxl_json import to_json
 
-    built = pipeline.build(xlcfg, name, opts.host)
-    if opts.target == "json":
-        from xl_py.render.libxl_json import to_json
-
-        return to_json(built.config)
-    from xl_py.render.libvirt_xml import to_xml
-
-    return to_xml(built.config)
+    return to_json(pipeline.build(xlcfg, name, opts.host).config)
 
 
 def _item(source: Source, r: Any) -> dict[str, Any]:
