@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from xl_py._types import HostInfo
 from xl_py.errors import Diagnostic
+from xl_py.model._fastdc import precompiled_dataclasses
 
 if TYPE_CHECKING:
     from xl_py.model.domain import DomainConfig
@@ -35,8 +36,9 @@ def with_extra(text: str, extra: list[str] | tuple[str, ...]) -> str:
 
 
 def read_raw(text: str | bytes, name: str) -> RawDomain:
-    from xl_py.settings.raw import RawDomain
-    from xl_py.syntax import parse_xlcfg
+    with precompiled_dataclasses():
+        from xl_py.settings.raw import RawDomain
+        from xl_py.syntax import parse_xlcfg
 
     return RawDomain.from_document(parse_xlcfg(text, name))
 
@@ -47,10 +49,11 @@ def build(text: str | bytes, name: str, host: HostInfo | None = None,
 
     ``uuid``: the UUID to use when the config has none (default: random, as
     xl's libxl_uuid_generate)."""
-    from xl_py.settings.domain import from_raw
+    with precompiled_dataclasses():
+        from xl_py.settings.domain import from_raw
 
-    raw = read_raw(text, name)
-    config, warnings = from_raw(raw, host, xlconf)
+        raw = read_raw(text, name)
+        config, warnings = from_raw(raw, host, xlconf)
     if config.c_info.uuid is None:
         config = replace(config, c_info=replace(config.c_info, uuid=uuid or random_uuid()))
     doc_warnings = tuple(raw.document.warnings) + tuple(raw.warnings)

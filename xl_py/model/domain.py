@@ -6,8 +6,8 @@ generic renderer (xl_py.render.libxl_json) reproduce libxl's JSON: a scalar
 is printed only when it differs from its default, nested structs always.
 
 Keyed unions: ``DomainBuildInfo.u`` holds one of :class:`HvmInfo`,
-:class:`PvInfo`, :class:`PvhInfo`; each carries ``UNION_KEY``/``UNION_TAG`` (``"type"``, ``"hvm"``), printed as
-``"type.hvm"`` by the renderer (the convention model/devices.py uses too).
+:class:`PvInfo`, :class:`PvhInfo`; each carries ``UNION_KEY``/``UNION_TAG``
+(``"type"``, ``"hvm"``), printed as ``"type.hvm"`` by the renderer (the convention model/devices.py uses too).
 """
 
 from __future__ import annotations
