@@ -7,7 +7,8 @@ is printed only when it differs from its default, nested structs always.
 
 Keyed unions: ``DomainBuildInfo.u`` holds one of :class:`HvmInfo`,
 :class:`PvInfo`, :class:`PvhInfo`; each carries ``UNION_KEY``/``UNION_TAG``
-(``"type"``, ``"hvm"``), printed as ``"type.hvm"`` by the renderer (the convention model/devices.py uses too).
+(``"type"``, ``"hvm"``), printed as ``"type.hvm"`` by the renderer (the
+convention model/devices.py uses too).
 """
 
 from __future__ import annotations
