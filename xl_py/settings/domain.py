@@ -26,6 +26,7 @@ from xl_py._types import HostInfo
 from xl_py.errors import ConfigValueError, Diagnostic
 from xl_py.model.domain import DomainConfig
 from xl_py.model.enums import DomainType
+from xl_py.settings import domain_build as b
 from xl_py.settings import domain_rules as r
 from xl_py.settings.domain_values import Cursor, Skip
 from xl_py.settings.xlconf import XlConf
@@ -177,18 +178,18 @@ KEYS: tuple[Key, ...] = (
     Key("device_model_args_pv", "b.extra_pv", r.STRING_LIST),
     Key("device_model_args_hvm", "b.extra_hvm", r.STRING_LIST),
     # -- display (HVM: b_info.u.hvm; PV without vfb=: a vfb + vkb pair) --------
-    Key("vnc", "vnc.enable", r.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
-    Key("vnclisten", "vnc.listen", r.DISPLAY_STRING, frozenset({HVM, PV})),
-    Key("vncpasswd", "vnc.passwd", r.DISPLAY_STRING, frozenset({HVM, PV})),
-    Key("vncdisplay", "vnc.display", r.DISPLAY_LONG, frozenset({HVM, PV})),
-    Key("vncunused", "vnc.findunused", r.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
-    Key("sdl", "sdl.enable", r.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
-    Key("opengl", "sdl.opengl", r.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
-    Key("display", "sdl.display", r.DISPLAY_STRING, frozenset({HVM, PV})),
-    Key("xauthority", "sdl.xauthority", r.DISPLAY_STRING, frozenset({HVM, PV})),
-    Key("keymap", "u.keymap", r.DISPLAY_STRING, frozenset({HVM, PV}), doc="e.g. en-us"),
-    stage("devices", r.stage_devices),
-    stage("pv_display", r.stage_pv_display, PV_ONLY),
+    Key("vnc", "vnc.enable", b.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
+    Key("vnclisten", "vnc.listen", b.DISPLAY_STRING, frozenset({HVM, PV})),
+    Key("vncpasswd", "vnc.passwd", b.DISPLAY_STRING, frozenset({HVM, PV})),
+    Key("vncdisplay", "vnc.display", b.DISPLAY_LONG, frozenset({HVM, PV})),
+    Key("vncunused", "vnc.findunused", b.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
+    Key("sdl", "sdl.enable", b.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
+    Key("opengl", "sdl.opengl", b.DISPLAY_DEFBOOL, frozenset({HVM, PV})),
+    Key("display", "sdl.display", b.DISPLAY_STRING, frozenset({HVM, PV})),
+    Key("xauthority", "sdl.xauthority", b.DISPLAY_STRING, frozenset({HVM, PV})),
+    Key("keymap", "u.keymap", b.DISPLAY_STRING, frozenset({HVM, PV}), doc="e.g. en-us"),
+    stage("devices", b.stage_devices),
+    stage("pv_display", b.stage_pv_display, PV_ONLY),
     Key("dm_restrict", "b.dm_restrict", r.DEFBOOL),
     Key("vga", "vga.kind", r.rule_vga, HVM_ONLY, doc="stdvga, cirrus, none or qxl"),
     Key("stdvga", "vga.kind", r.rule_stdvga, HVM_ONLY, deprecated='vga="stdvga"'),
@@ -221,7 +222,7 @@ KEYS: tuple[Key, ...] = (
     Key("gic_version", "arch_arm.gic_version", r.enum_reader("GicVersion", "Unknown")),
     Key("tee", "b.tee", r.enum_reader("TeeType", "Unknown")),
     Key("xend_suspend_evtchn_compat", "c.xend_suspend_evtchn_compat", r.DEFBOOL),
-    Key("msr_relaxed", "arch_x86.msr_relaxed", r.rule_msr_relaxed),
+    Key("msr_relaxed", "arch_x86.msr_relaxed", b.rule_msr_relaxed),
     Key("vpmu", "b.vpmu", r.DEFBOOL),
 )
 
@@ -245,7 +246,7 @@ def analyse(raw: Any, host: HostInfo | None = None,
     document = getattr(raw, "document", None)
     cur = Cursor(raw, host or HostInfo(), xlconf or XlConf(),
                  getattr(document, "source", None))
-    r.start(cur)
+    b.start(cur)
     for key in KEYS:
         stage = key.name.startswith("@")
         if cur.dtype not in key.types or not (stage or cur.has(key.name)):
@@ -254,9 +255,9 @@ def analyse(raw: Any, host: HostInfo | None = None,
             continue
         with contextlib.suppress(Skip):
             key.read(cur, key)
-    r.finish(cur)
+    b.finish(cur)
     errors = tuple(_ordered(cur.errors))
-    config = None if errors else r.build(cur)
+    config = None if errors else b.build(cur)
     return Analysis(config, errors, tuple(cur.warnings), cur.dtype)
 
 
