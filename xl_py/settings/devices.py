@@ -133,8 +133,11 @@ def read_pci_defaults(st: _State) -> None:
         if value is not None:
             fields[name] = value != 0
     # xl copies b_info->u.hvm.rdm.policy: INVALID for HVM; for PV/PVH that
-    # union memory is zero, i.e. STRICT.
-    if st.ctx.domain_type is not DomainType.HVM:
+    # union memory is zero, i.e. STRICT (after a successful rdm= xl copies an
+    # uninitialised value: xl_py keeps INVALID).
+    if st.rdm is not None:
+        fields["rdm_policy"] = st.rdm.policy
+    elif st.ctx.domain_type is not DomainType.HVM:
         fields["rdm_policy"] = dev.RdmReservePolicy.STRICT
     st.pci_defaults = replace(st.pci_defaults, **fields)
 
@@ -234,12 +237,12 @@ class DeviceKey:
 
 
 DEVICE_KEYS: tuple[DeviceKey, ...] = (
+    DeviceKey("rdm", read_rdm, "", "reserved device memory: strategy=host,policy=..."),
     DeviceKey("pci_msitranslate", read_pci_defaults, "pcidevs",
               "default msitranslate= of pci devices"),
     DeviceKey("pci_power_mgmt", lambda st: None, "pcidevs", "default power_mgmt="),
     DeviceKey("pci_permissive", lambda st: None, "pcidevs", "default permissive="),
     DeviceKey("pci_seize", lambda st: None, "pcidevs", "default seize="),
-    DeviceKey("rdm", read_rdm, "", "reserved device memory: strategy=host,policy=..."),
     DeviceKey("pci", read_pci, "pcidevs", "PCI passthrough: [DDDD:]BB:DD.F[@VSLOT],opts"),
     DeviceKey("dtdev", read_dtdev, "dtdevs", "device tree paths to pass through"),
     DeviceKey("disk", read_disk, "disks", "virtual disks (xl-disk-configuration(5))"),

@@ -206,8 +206,9 @@ def parse_rdm(spec: str, where: SpecSite | None = None) -> RdmReserve | None:
 
     xl ignores the whole setting when libxlutil reports an error, and 4.17's
     ``xlu_rdm_parse`` inverts its policy check: a *valid* policy is an error
-    (so the setting is dropped) and an unknown one is skipped.  We reproduce
-    that result and say so in warnings; None means "xl ignores rdm=".
+    (so the setting is dropped) and an unknown one is skipped, leaving the
+    policy uninitialised (xl_py: INVALID, xl's JSON: null).  We reproduce the
+    rest and say so in warnings; a None result means "xl ignores rdm=".
     """
     site = (where or SpecSite.standalone(spec, "rdm")).named("rdm")
     strategy = RdmReserveStrategy.IGNORE
@@ -239,6 +240,9 @@ def parse_rdm(spec: str, where: SpecSite | None = None) -> RdmReserve | None:
             site.warn(f"unknown rdm option '{key.text}'; xl ignores the whole rdm setting",
                       key.start, key.end, expected="strategy=, policy=")
             return None
+    site.warn("xl 4.17 leaves the rdm policy uninitialised here (its dry run prints null, "
+              "xl_py keeps 'invalid') and copies it into every pci device", 0, len(spec),
+              hint="give each pci device its own rdm_policy=")
     return RdmReserve(strategy=strategy)
 
 
