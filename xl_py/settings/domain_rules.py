@@ -166,8 +166,8 @@ def rule_name(cur: Cursor, key: Key) -> None:
     STRING(cur, key)
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}")
+_UUID = (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+         r"[0-9a-fA-F]{12}")  # compiled on first use (start-up time)
 
 
 def rule_uuid(cur: Cursor, key: Key) -> None:
@@ -175,7 +175,7 @@ def rule_uuid(cur: Cursor, key: Key) -> None:
     text = cur.string("uuid")
     if text is None:
         return
-    if not _UUID.fullmatch(text):
+    if not re.fullmatch(_UUID, text):
         raise cur.error("uuid", f"uuid: {text!r} is not a UUID",
                         expected="8-4-4-4-12 hex digits, e.g. "
                         "3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90")
@@ -687,15 +687,15 @@ def rule_irqs(cur: Cursor, key: Key) -> None:
     cur.set(key.target, tuple(irqs))
 
 
-_IOMEM = re.compile(r"\s*(?:0[xX])?([0-9a-fA-F]+),\s*(?:0[xX])?([0-9a-fA-F]+)"
-                    r"(?:@\s*(?:0[xX])?([0-9a-fA-F]+))?")
+_IOMEM = (r"\s*(?:0[xX])?([0-9a-fA-F]+),\s*(?:0[xX])?([0-9a-fA-F]+)"
+          r"(?:@\s*(?:0[xX])?([0-9a-fA-F]+))?")
 
 
 def rule_iomem(cur: Cursor, key: Key) -> None:
     """iomem = ["START,NUM[@GFN]"] in hex page numbers."""
     ranges: list[IomemRange] = []
     for atom in cur.item_atoms(key.name) or []:
-        match = _IOMEM.fullmatch(atom.text)
+        match = re.fullmatch(_IOMEM, atom.text)
         if match is None:
             raise cur.error_at(atom.span, f"iomem: invalid range {atom.text!r}",
                                expected="hex START,NUMBER[@GFN] page frames")
