@@ -83,3 +83,52 @@ def test_random_device_configs_match_xl(reference, tmp_path: Path) -> None:
         if not agree:
             disagree.append((text, ref.rc, ref.stderr[-200:]))
     assert disagree == []
+
+
+def _cpuid_bodies(seed: int, count: int) -> list[str]:
+    from xl_py.settings.cpuid import FIELDS
+    from xl_py.settings.cpuid_features import FEATURES
+
+    rng = random.Random(seed)
+    names = sorted(FEATURES) + sorted(FIELDS) + ["foo", "", "host"]
+    values = ["0", "1", "x", "k", "s", "q", "", "0x3", "255", "16", "15", "300", "-1", "1z"]
+    bodies = []
+    for _ in range(count):
+        if rng.random() < 0.7:
+            words = [rng.choice(["host", "host", "host", "nohost", ""])]
+            for _ in range(rng.randint(0, 5)):
+                word = rng.choice(names)
+                words.append(word + "=" + rng.choice(values) if rng.random() < 0.9 else word)
+            joined = ",".join(words)
+            bodies.append(f'cpuid = "{joined}"')
+            continue
+        items = []
+        for _ in range(rng.randint(1, 3)):
+            leaf = rng.choice(["0x1", "7", "7,0", "0xd,1", "zz", "1,", "0x80000001", ""])
+            regs = [rng.choice(["eax", "ebx", "ecx", "edx", "efx", "ax"]) + "="
+                    + rng.choice(["x" * 32, "1" * 32, "0" * 31, "k" * 33, "s" * 32])
+                    for _ in range(rng.randint(0, 3))]
+            sep = rng.choice([",", ", "])
+            items.append(leaf + rng.choice([":", ":", "", ";"]) + sep.join(regs))
+        bodies.append("cpuid = [ " + ", ".join(f'"{s}"' for s in items) + " ]")
+    return bodies
+
+
+@pytest.mark.reference
+def test_random_cpuid_configs_match_xl(reference, tmp_path: Path) -> None:
+    disagree = []
+    for index, body in enumerate(_cpuid_bodies(20231126, 240)):
+        text = (f'name = "c{index}"\ntype = "hvm"\nmemory = 64\n'
+                f'uuid = "11111111-2222-3333-4444-555555555555"\n{body}\n')
+        path = tmp_path / f"c{index}.cfg"
+        path.write_text(text)
+        ref = reference.xl_dryrun(path)
+        try:
+            ours: str | None = to_json(build(text, path.name).config)
+        except XlPyError:
+            ours = None
+        agree = ours is None if ref.rc != 0 else ours is not None and \
+            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
+        if not agree:
+            disagree.append((body, ref.rc))
+    assert disagree == []
