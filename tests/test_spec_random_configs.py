@@ -132,3 +132,36 @@ def test_random_cpuid_configs_match_xl(reference, tmp_path: Path) -> None:
         if not agree:
             disagree.append((body, ref.rc))
     assert disagree == []
+
+
+VNODE_OPTIONS = ["pnode=0", "pnode=1", "pnode=x", "size=128", "size=256", "size=0", "size=12x",
+                 "vcpus=0", "vcpus=1", "vcpus=0-1", "vcpus=2", "vcpus=1-0", "vcpus=a",
+                 "vcpus=0,1", "vdistances=10,20", "vdistances=10", "vdistances=x",
+                 " size = 64 ", "foo=1", "bare", "a=b=c"]
+
+
+@pytest.mark.reference
+def test_random_vnuma_configs_match_xl(reference, tmp_path: Path) -> None:
+    rng = random.Random(20231126)
+    disagree = []
+    for index in range(200):
+        nodes = ["[ " + ", ".join(f'"{rng.choice(VNODE_OPTIONS)}"'
+                                  for _ in range(rng.randint(0, 4))) + " ]"
+                 for _ in range(rng.randint(1, 2))]
+        extra = rng.choice(["", "maxvcpus = 2\n", "maxvcpus = 1\n", "maxmem = 256\n",
+                            "vcpus = 2\n"])
+        text = (f'name = "v{index}"\ntype = "{rng.choice(["pv", "hvm", "pvh"])}"\n'
+                'kernel = "/k"\nmemory = 64\nuuid = "11111111-2222-3333-4444-555555555555"\n'
+                f'{extra}vnuma = [ {", ".join(nodes)} ]\n')
+        path = tmp_path / f"v{index}.cfg"
+        path.write_text(text)
+        ref = reference.xl_dryrun(path)
+        try:
+            ours: str | None = to_json(build(text, path.name).config)
+        except XlPyError:
+            ours = None
+        agree = ours is None if ref.rc != 0 else ours is not None and \
+            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
+        if not agree:
+            disagree.append((text, ref.rc))
+    assert disagree == []

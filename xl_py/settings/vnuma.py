@@ -30,7 +30,7 @@ KEYS = "pnode=, size=, vcpus=, vdistances="
 class Vnode:
     """One parsed node (the fields of libxl_vnode_info)."""
 
-    memkb: int = 0
+    memkb: int = MEMKB_DEFAULT  # no size=: libxl's init value
     distances: tuple[int, ...] = ()
     pnode: int = 0
     vcpus: frozenset[int] = frozenset()
@@ -88,6 +88,10 @@ def _option(node: dict[str, Any], atom: Atom, site: SpecSite, ctx: dict[str, int
         node["pnode_given"] = True
     elif key.text == "size":
         node["memkb"] = (_ulong(value, site, "size") << 10) & ULONG_MAX
+        node["total"] += node["memkb"]  # xl adds every size= given, even repeated ones
+        if node["total"] != node["memkb"]:
+            site.warn("size= given twice: xl counts both in the guest's memory",
+                      key.start, value.end)
     elif key.text == "vcpus":
         for item in strtok(value.text, ",", skip_blanks=False):
             low, high = _range(Token(item.text, value.start + item.start), site)
@@ -98,12 +102,14 @@ def _option(node: dict[str, Any], atom: Atom, site: SpecSite, ctx: dict[str, int
     elif key.text == "vdistances":
         items = strtok(value.text, ",", skip_blanks=False)
         if len(items) > ctx["nodes"]:
-            raise site.error(f"{len(items)} distances for {ctx['nodes']} nodes", value.start,
-                             value.end, expected="one distance per vnuma node")
+            site.warn(f"{len(items)} distances for {ctx['nodes']} nodes: xl writes the extra "
+                      "ones past its array (ignored here)", value.start, value.end,
+                      expected="one distance per vnuma node")
         dist = list(node["distances"])
         for index, item in enumerate(items):
-            dist[index] = _ulong(Token(item.text, value.start + item.start), site,
-                                 "vdistances") & 0xFFFFFFFF
+            distance = _ulong(Token(item.text, value.start + item.start), site, "vdistances")
+            if index < len(dist):
+                dist[index] = distance & 0xFFFFFFFF
         node["distances"] = dist
     else:
         site.warn(f"unknown vnode option '{key.text}' (xl ignores it)", key.start, key.end,
@@ -125,15 +131,17 @@ def parse_vnuma(value: ListValue, source: Source | None, nr_nodes: int,
             raise ConfigValueError.at("vnuma: each vnode must be a [list] of 'key=value'",
                                       source, spec.span[0], spec.span[1],
                                       expected="[ 'pnode=0', 'size=512', 'vcpus=0-1', ... ]")
-        node: dict[str, Any] = {"vcpus": set(), "count": 0, "distances": [0] * count}
+        node: dict[str, Any] = {"vcpus": set(), "count": 0, "distances": [0] * count,
+                                "total": 0}
         for atom in spec.items:
             if isinstance(atom, Atom):
                 start = atom.span[0] + (1 if atom.quoted else 0)
                 _option(node, atom, SpecSite(source, start, "vnuma", warnings), ctx)
         total_vcpus += node["count"]
-        total_mem += node.get("memkb", 0)
+        total_mem += node["total"]
         pnode_given = pnode_given or node.get("pnode_given", False)
-        nodes.append(Vnode(memkb=node.get("memkb", 0), distances=tuple(node["distances"]),
+        nodes.append(Vnode(memkb=node.get("memkb", MEMKB_DEFAULT),
+                           distances=tuple(node["distances"]),
                            pnode=node.get("pnode", 0), vcpus=frozenset(node["vcpus"])))
     return Vnuma(tuple(nodes), total_vcpus, total_mem & ULONG_MAX, pnode_given,
                  tuple(warnings))
