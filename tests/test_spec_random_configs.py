@@ -137,7 +137,7 @@ def test_random_cpuid_configs_match_xl(reference, tmp_path: Path) -> None:
 VNODE_OPTIONS = ["pnode=0", "pnode=1", "pnode=x", "size=128", "size=256", "size=0", "size=12x",
                  "vcpus=0", "vcpus=1", "vcpus=0-1", "vcpus=2", "vcpus=1-0", "vcpus=a",
                  "vcpus=0,1", "vdistances=10,20", "vdistances=10", "vdistances=x",
-                 " size = 64 ", "foo=1", "bare", "a=b=c"]
+                 " size = 64 ", "foo=1", "bare", "a=b=c", "vcpus=", "vdistances="]
 
 
 @pytest.mark.reference
@@ -154,6 +154,44 @@ def test_random_vnuma_configs_match_xl(reference, tmp_path: Path) -> None:
                 'kernel = "/k"\nmemory = 64\nuuid = "11111111-2222-3333-4444-555555555555"\n'
                 f'{extra}vnuma = [ {", ".join(nodes)} ]\n')
         path = tmp_path / f"v{index}.cfg"
+        path.write_text(text)
+        ref = reference.xl_dryrun(path)
+        try:
+            ours: str | None = to_json(build(text, path.name).config)
+        except XlPyError:
+            ours = None
+        agree = ours is None if ref.rc != 0 else ours is not None and \
+            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
+        if not agree:
+            disagree.append((text, ref.rc))
+    assert disagree == []
+
+
+VSND_KINDS = ["card", "pcm", "stream", "CARD", "Stream", "dev", "", " pcm"]
+VSND_PARAMS = ["sample-rates=8000;16000", "sample-rates=", "sample-rates=x",
+               "sample-formats=s16_le", "sample-formats=S8;u8", "sample-formats=bad",
+               "channels-min=1", "channels-max=0x2", "buffer-size=4096", "backend=0",
+               "short-name=a", "long-name=b c", "name=p", "unique-id=u", "type=p", "type=C",
+               "type=x", "foo=1", "bare", ""]
+
+
+@pytest.mark.reference
+def test_random_vsnd_configs_match_xl(reference, tmp_path: Path) -> None:
+    rng = random.Random(20231126)
+    disagree = []
+    for index in range(200):
+        cards = []
+        for _ in range(rng.randint(1, 2)):
+            items = [", ".join([rng.choice(VSND_KINDS)] + [rng.choice(VSND_PARAMS)
+                                                           for _ in range(rng.randint(0, 3))])
+                     for _ in range(rng.randint(0, 3))]
+            if rng.random() < 0.1:
+                cards.append(f'"{items[0] if items else "card"}"')
+            else:
+                cards.append("[ " + ", ".join(f'"{item}"' for item in items) + " ]")
+        text = (f'name = "s{index}"\ntype = "pv"\nkernel = "/k"\nmemory = 64\n'
+                f'uuid = "11111111-2222-3333-4444-555555555555"\nvsnd = [ {", ".join(cards)} ]\n')
+        path = tmp_path / f"s{index}.cfg"
         path.write_text(text)
         ref = reference.xl_dryrun(path)
         try:

@@ -92,6 +92,9 @@ def _option(node: dict[str, Any], atom: Atom, site: SpecSite, ctx: dict[str, int
         if node["total"] != node["memkb"]:
             site.warn("size= given twice: xl counts both in the guest's memory",
                       key.start, value.end)
+    elif key.text in ("vcpus", "vdistances") and not strtok(value.text, ",", skip_blanks=False):
+        raise site.error(f"{key.text}: empty list (xl 4.17 crashes on it)", key.start,
+                         value.end, expected="values separated by ','")
     elif key.text == "vcpus":
         for item in strtok(value.text, ",", skip_blanks=False):
             low, high = _range(Token(item.text, value.start + item.start), site)

@@ -34,6 +34,10 @@ OWN_KEYS = {"card": ("backend", "short-name", "long-name"), "pcm": ("name",),
 
 
 def _params(params: VsndParams, key: Token, value: Token, site: SpecSite) -> VsndParams:
+    if key.text in ("sample-rates", "sample-formats") and \
+            not strtok(value.text, ";", skip_blanks=False):
+        raise site.error(f"{key.text}: empty list (xl 4.17 crashes on it)", key.start,
+                         value.end, expected="values separated by ';', e.g. 44100;48000")
     if key.text == "sample-rates":
         rates = tuple(strtoul(t.text, 0)[0] & 0xFFFFFFFF
                       for t in strtok(value.text, ";", skip_blanks=False))
