@@ -12,7 +12,7 @@ PYTHONPATH=/opt/xl-py${PYTHONPATH:+:$PYTHONPATH} exec python3 -m xl_py.cli.main 
 EOF
 chmod +x /usr/local/bin/xl-py
 export PYTHONPATH=/opt/xl-py PYTHONDONTWRITEBYTECODE=1 XL_PY_LANE_DOM0=1
-export XL_PY_LANE_ARTIFACTS=/var/lib/xl-py-lane
+export XL_PY_LANE_ARTIFACTS=$R/e2e XL_PY_LANE_SCRATCH=/var/lib/xl-py-lane
 ARGS=$(cat "$L/pytest-args" 2>/dev/null)
 echo "LANE-RUN: python3 -m pytest tests/e2e $ARGS"
 cd /opt/xl-py
@@ -29,7 +29,7 @@ fi
 # collect logs whatever happened
 cp -r /var/log/xen "$R/logs/xen" 2>/dev/null
 cp -r /var/log/libvirt "$R/logs/libvirt" 2>/dev/null
-cp -r /var/lib/xl-py-lane "$R/logs/e2e" 2>/dev/null
+cp -r /var/lib/xl-py-lane/configs "$R/logs/configs" 2>/dev/null
 xl dmesg >"$R/logs/xl-dmesg.txt" 2>&1
 xl list >"$R/logs/xl-list-at-end.txt" 2>&1
 xenstore-ls -f >"$R/logs/xenstore-at-end.txt" 2>&1

@@ -247,10 +247,10 @@ def lane(args: argparse.Namespace) -> Outcome:
             qemu.proc.wait()
             return Outcome(0, "shell", time.monotonic() - t0, build_s, None, {})
         status, ready = boot_and_wait(qemu, serial, args.timeout)
-    finally:
+    finally:  # also on SIGTERM/Ctrl-C: stop QEMU, keep what the run produced
         qemu.stop()
+        collect(share, serial, lane_dir / "artifacts")
     artifacts = lane_dir / "artifacts"
-    collect(share, serial, artifacts)
     wall = time.monotonic() - t0
     rc_file = artifacts / "rc"
     junit = artifacts / "junit.xml"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lanelib import dom0_skip_reason, sh
+from lanelib import dom0_skip_reason, journal, sh
 
 HERE = Path(__file__).resolve().parent
 SKIP_REASON = dom0_skip_reason()
@@ -25,6 +25,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.xenvm)
         if SKIP_REASON:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if SKIP_REASON is None:
+        journal(f"\n======== {nodeid}")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if SKIP_REASON is None and (report.when == "call" or report.outcome != "passed"):
+        journal(f"======== {report.nodeid} {report.when}: {report.outcome} "
+                f"({report.duration:.1f} s)")
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,10 @@ import pytest
 GUEST_KERNEL = "/guest/vmlinuz"
 GUEST_RAMDISK = "/guest/initrd.gz"
 CONSOLE_DIR = Path("/var/log/xen/console")
+#: logs the host brings back (the lane points it into the 9p share: readable live)
 ARTIFACTS = Path(os.environ.get("XL_PY_LANE_ARTIFACTS", "/tmp/xl-py-lane-e2e"))
+#: configs, disk images, ISOs: dom0-local (loop devices do not work on 9p files)
+SCRATCH = Path(os.environ.get("XL_PY_LANE_SCRATCH", "/tmp/xl-py-lane-scratch"))
 
 
 def dom0_skip_reason() -> str | None:
@@ -85,9 +88,13 @@ def _text(data: bytes | str | None) -> str:
 
 def _journal(result: Result) -> None:
     """Every command the tests ran, for the artefacts."""
+    journal(str(result))
+
+
+def journal(text: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with (ARTIFACTS / "commands.log").open("a") as handle:
-        handle.write(str(result) + "\n")
+        handle.write(text + "\n")
 
 
 def must(result: Result) -> Result:
@@ -223,7 +230,8 @@ class GuestSpec:
         ]
         if self.kind == "hvm":
             serial = CONSOLE_DIR / f"serial-{self.name}.log"
-            lines += [f'cmdline = "console=ttyS0 console=hvc0 rdinit=/init {self.cmdline}"',
+            # the last console= is /dev/console: the guest's markers go to the serial file
+            lines += [f'cmdline = "console=hvc0 console=ttyS0 rdinit=/init {self.cmdline}"',
                       'vga = "none"', "vnc = 0", "sdl = 0", f'serial = "file:{serial}"']
         else:
             lines.append(f'extra = "console=hvc0 rdinit=/init {self.cmdline}"')
@@ -231,7 +239,7 @@ class GuestSpec:
         return "\n".join(lines) + "\n"
 
     def write(self, directory: Path | None = None) -> Path:
-        folder = directory or ARTIFACTS / "configs"
+        folder = directory or SCRATCH / "configs"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.cfg"
         path.write_text(self.config())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from lanelib import (
-    ARTIFACTS,
+    SCRATCH,
     XL,
     GuestSpec,
     Toolstack,
@@ -82,7 +82,7 @@ def test_missing_bridge(stack: Toolstack, clean: object) -> None:
 
 
 def test_disk_in_use(stack: Toolstack, clean: object) -> None:
-    image = ARTIFACTS / f"shared-{_tag(stack)}.img"
+    image = SCRATCH / f"shared-{_tag(stack)}.img"
     image.write_bytes(bytes(8 << 20))
     disk = f'disk = [ "format=raw,vdev=xvda,access=rw,target={image}" ]'
     first = GuestSpec(f"diskowner-{_tag(stack)}", extra_keys=(disk,))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from lanelib import (
-    ARTIFACTS,
     CONSOLE_DIR,
+    SCRATCH,
     XL,
     GuestSpec,
     Toolstack,
@@ -87,8 +87,8 @@ def test_pvh_lifecycle(stack: Toolstack) -> None:
 
 @pytest.fixture(scope="module")
 def isos() -> tuple[Path, Path]:
-    first, second = ARTIFACTS / "lane-cd1.iso", ARTIFACTS / "lane-cd2.iso"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    first, second = SCRATCH / "lane-cd1.iso", SCRATCH / "lane-cd2.iso"
+    SCRATCH.mkdir(parents=True, exist_ok=True)
     first.write_bytes(b"LANECD1" + bytes(1 << 20))
     second.write_bytes(b"LANECD2" + bytes(1 << 20))
     return first, second
@@ -97,7 +97,8 @@ def isos() -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def hvm(stack: Toolstack, isos: tuple[Path, Path]) -> Iterator[GuestSpec]:
     cd = f'disk = [ "format=raw,vdev=hdc,access=ro,devtype=cdrom,target={isos[0]}" ]'
-    spec = GuestSpec(f"hvm-{_tag(stack)}", "hvm", extra_keys=(cd,))
+    # maxmem = memory: no populate-on-demand, which is slow under TCG
+    spec = GuestSpec(f"hvm-{_tag(stack)}", "hvm", maxmem=128, extra_keys=(cd,))
     yield spec
     destroy_quietly(spec.name)
 
