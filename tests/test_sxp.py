@@ -90,3 +90,27 @@ def test_corpus_files(path: Path) -> None:
         return
     root = parse_sxp(text, path.name).root()
     assert root.name
+
+
+FAST_CASES = [
+    "(vm (name x) (memory 512))", "(a 'x\\ty' \"q\\\"\" b)\n# c\n(d)", "(a (b (c (d))))",
+    "(a\\\n b)", "(a {b} [c] <d> e;f)", "(a\n  # comment ( )\n  b)", "x y (z)", "()",
+    "(a '\\101\\x41\\q')", "(a \\b c)",
+]
+
+
+@pytest.mark.parametrize("text", FAST_CASES + [p.read_text() for p in SXP_FILES
+                                               if "net-routed" not in p.name])
+def test_fast_scanner_equals_the_grammar(text: str) -> None:
+    fast = parse_sxp(text, "f.sxp")
+    slow = parse_sxp(text, "f.sxp", fast=False)
+    assert fast.items == slow.items
+
+
+@pytest.mark.parametrize("text", ["(a", "(a))", "(a 'x)", "(a '\\777')", ")"])
+def test_fast_scanner_leaves_errors_to_the_grammar(text: str) -> None:
+    with pytest.raises(ConfigSyntaxError) as fast:
+        parse_sxp(text, "e.sxp")
+    with pytest.raises(ConfigSyntaxError) as slow:
+        parse_sxp(text, "e.sxp", fast=False)
+    assert str(fast.value) == str(slow.value)

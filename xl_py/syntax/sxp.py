@@ -117,8 +117,49 @@ def unescape(body: str, src: Source, offset: int) -> str:
     return _ESCAPE.sub(one, body) if "\\" in body else body
 
 
-def parse_sxp(text: str | bytes, name: str = "<sxp>") -> SxpDocument:
-    """Parse S-expressions; raise ConfigSyntaxError with the position."""
+# the terminals of grammar/sxp.lark, for the fast scanner (same priorities)
+_FAST = re.compile(r"""
+    (?P<ws>[ \t\n\v\f\r]+|\#[^\n]*|\\\r?\n)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<atom>[^\s()"'\#\\][^\s()\#{}\[\]<>;]*|\\(?!\r?\n)[^\s()\#{}\[\]<>;]*)
+""", re.VERBOSE | re.DOTALL)
+
+
+def _fast_items(src: Source) -> tuple[SxpNode, ...] | None:
+    """A hand-written scanner for well-formed input (the Lark grammar is the
+    specification and reports the errors); None when anything is off."""
+    text = src.text
+    stack: list[tuple[int, list[SxpNode]]] = [(0, [])]
+    pos, n = 0, len(text)
+    match = _FAST.match
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            return None
+        kind, end = m.lastgroup, m.end()
+        if kind == "open":
+            stack.append((pos, []))
+        elif kind == "close":
+            if len(stack) == 1:
+                return None
+            start, items = stack.pop()
+            stack[-1][1].append(SxpList(tuple(items), start, end))
+        elif kind == "string":
+            stack[-1][1].append(SxpAtom(unescape(m.group()[1:-1], src, pos + 1), pos, end, True))
+        elif kind == "atom":
+            stack[-1][1].append(SxpAtom(m.group(), pos, end))
+        pos = end
+    return tuple(stack[0][1]) if len(stack) == 1 else None
+
+
+def parse_sxp(text: str | bytes, name: str = "<sxp>", *, fast: bool = True) -> SxpDocument:
+    """Parse S-expressions; raise ConfigSyntaxError with the position.
+
+    Well-formed input takes a hand-written scanner; anything it refuses goes
+    through the Lark grammar, which gives the positioned error (``fast=False``:
+    always Lark; tests/test_sxp.py checks both give the same trees)."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     if isinstance(text, bytes):
@@ -130,6 +171,9 @@ def parse_sxp(text: str | bytes, name: str = "<sxp>") -> SxpDocument:
             pos = len(raw[: exc.start].decode("utf-8", "replace"))
             raise ConfigSyntaxError.at("invalid UTF-8 in SXP config", src, pos, pos + 1) from None
     src = Source(name, text)
+    items = _fast_items(src) if fast else None
+    if items is not None:
+        return SxpDocument(src, items)
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:

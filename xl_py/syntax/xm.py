@@ -150,13 +150,48 @@ def _check_shape(src: Source) -> None:
 
 def parse_xm(text: str | bytes, name: str = "<xm>") -> tuple[Source, Any]:
     """Parse an xm config into a lark tree; raise ConfigSyntaxError positioned."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+    src = Source(name, _decode(text, name))
+    _check_shape(src)
+    return src, _lark_parse(src, src.text)
+
+
+_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+
+
+def parse_statements(text: str | bytes, name: str = "<xm>") -> tuple[Source, list[Any]]:
+    """The top-level statements in source order: plain assignments from the fast
+    path (:mod:`xl_py.syntax.xm_fast`), the rest from the Lark grammar."""
+    from xl_py.syntax.xm_fast import split
 
     src = Source(name, _decode(text, name))
     _check_shape(src)
-    body = src.text if src.text.endswith("\n") else src.text + "\n"
+    fast, rest = split(src.text)
+    stmts = list(fast)
+    if _CONTENT.search(rest):
+        stmts.extend(_lark_parse(src, rest).children)
+        stmts.sort(key=lambda t: t.meta.start_pos)
+    return src, stmts
+
+
+_CACHE_MAX = 1 << 16
+
+
+@lru_cache(maxsize=256)
+def _cached_parse(body: str) -> Any:
+    """Lark trees are never modified, so one /etc/xen batch parses the shared
+    xmexample preamble (``import os, re`` ... ``if``) once.  Errors are not cached."""
+    return _parser().parse(body)
+
+
+def _lark_parse(src: Source, text: str) -> Any:
+    """Lark over ``text`` (src.text, possibly with fast statements blanked)."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+
+    body = text.rstrip() + "\n"  # trailing blanks change no position
     try:
-        return src, _parser().parse(body)
+        if len(body) <= _CACHE_MAX:
+            return _cached_parse(body)
+        return _parser().parse(body)
     except UnexpectedCharacters as exc:
         pos = int(exc.pos_in_stream or 0)
         raise ConfigSyntaxError.at(
@@ -210,9 +245,14 @@ def _unsafe(node: Any, what: str, hint: str | None = None) -> _Skip:
 
 def _bounded(value: Value, node: Any) -> Value:
     """Refuse values bigger than MAX_SIZE characters/items or MAX_INT_BITS bits."""
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise _unsafe(node, f"integer larger than {MAX_INT_BITS} bits")
-    if _size(value, 0) > MAX_SIZE:
+    kind = type(value)
+    if kind is str:
+        if len(value) > MAX_SIZE:
+            raise _unsafe(node, f"value larger than {MAX_SIZE} characters/items")
+    elif kind is int:
+        if value.bit_length() > MAX_INT_BITS:
+            raise _unsafe(node, f"integer larger than {MAX_INT_BITS} bits")
+    elif kind in (list, tuple, dict) and _size(value, 0) > MAX_SIZE:
         raise _unsafe(node, f"value larger than {MAX_SIZE} characters/items")
     return value
 
@@ -248,6 +288,9 @@ def parse_number(text: str) -> int | float | complex:
 
 def parse_string(text: str) -> str:
     """One Python string token (any prefix); bytes literals read as text."""
+    if "\\" not in text and "\r" not in text and text[0] in "'\"":
+        quote = 3 if text[:3] in ('"""', "'''") else 1  # no escapes: the body verbatim
+        return text[quote:-quote]
     prefix_len = len(text) - len(text.lstrip("uUbBrR"))
     prefix = text[:prefix_len].lower()
     body = ("r" if "r" in prefix else "") + text[prefix_len:]
@@ -394,8 +437,8 @@ class _Evaluator:
         self.declared: set[str] = set()
 
     # ---- statements
-    def run(self, tree: Any) -> None:
-        for stmt in tree.children:
+    def run(self, stmts: list[Any]) -> None:
+        for stmt in stmts:
             self.statement(stmt)
 
     def statement(self, stmt: Any) -> None:
@@ -826,12 +869,21 @@ def read_xm(
     name: str = "<xm>",
     host: HostInfo | None = None,
     defines: Mapping[str, str] | None = None,
+    *,
+    fast: bool = True,
 ) -> XmConfig:
-    """Parse and evaluate the safe subset; everything else becomes a diagnostic."""
-    src, tree = parse_xm(text, name)
+    """Parse and evaluate the safe subset; everything else becomes a diagnostic.
+
+    ``fast=False`` parses every statement with the Lark grammar (the fast path
+    must give the same result; tests/test_xm_fast.py checks it)."""
+    if fast:
+        src, stmts = parse_statements(text, name)
+    else:
+        src, tree = parse_xm(text, name)
+        stmts = list(tree.children)
     ev = _Evaluator(src, host or HostInfo(), defines or {})
     try:
-        ev.run(tree)
+        ev.run(stmts)
     except RecursionError:
         ev.diags.append(Diagnostic("error", "config nested too deeply", src, 0, 1,
                                    code="unsafe"))
