@@ -122,8 +122,8 @@ def test_description_becomes_a_comment() -> None:
 
 
 @pytest.mark.parametrize(("spec", "xl"), [
-    ("phy:/dev/vg/lv,xvda,w", "vdev=xvda, access=rw, target=/dev/vg/lv"),
-    ("phy:sda7,sda1,r", "vdev=sda1, access=ro, target=/dev/sda7"),
+    ("phy:/dev/vg/lv,xvda,w", "vdev=xvda, access=rw, backendtype=phy, target=/dev/vg/lv"),
+    ("phy:sda7,sda1,r", "vdev=sda1, access=ro, backendtype=phy, target=/dev/sda7"),
     ("file:/img,hda,w", "format=raw, vdev=hda, access=rw, target=/img"),
     ("tap:aio:/img,xvda,w!", "format=raw, vdev=xvda, access=rw, target=/img"),
     ("tap:qcow:/q.img,xvdb,r", "format=qcow, vdev=xvdb, access=ro, target=/q.img"),
@@ -132,7 +132,8 @@ def test_description_becomes_a_comment() -> None:
     (",hdc:cdrom,r", "format=empty, vdev=hdc, access=ro, devtype=cdrom, target="),
     ("tap:aio:/img,ioemu:hda,w", "format=raw, vdev=hda, access=rw, target=/img"),
     ("drbd:res0,xvda,w", "vdev=xvda, access=rw, script=block-drbd, target=res0"),
-    ("phy:/dev/sdb,xvdb,w,storagedom", "vdev=xvdb, access=rw, backend=storagedom, target=/dev/sdb"),
+    ("phy:/dev/sdb,xvdb,w,storagedom",
+     "vdev=xvdb, access=rw, backendtype=phy, backend=storagedom, target=/dev/sdb"),
 ])
 def test_disk_rewrites(spec: str, xl: str) -> None:
     assert convert_disk(spec).spec == xl

@@ -322,7 +322,9 @@ _DISK_KEYS = ("format", "vdev", "access", "devtype", "backendtype", "backend", "
 
 
 def _disk_spec(spec: str) -> dict[str, str]:
-    """An xl disk spec, keyed or positional with legacy prefixes (libxlutil's rules)."""
+    """An xl disk spec, keyed or positional with legacy prefixes (libxlutil's
+    rules, as far as libvirt's reader uses them: legacy prefixes such as
+    ``phy:`` set no backend; ``raw: qcow: qcow2: vhd:`` set the format)."""
     out: dict[str, str] = {}
     if "target=" in spec:
         head, _, target = spec.partition("target=")
@@ -343,9 +345,7 @@ def _disk_spec(spec: str) -> dict[str, str]:
         target = positional.pop(0)
         while ":" in target and target.split(":", 1)[0] in _DISK_PREFIXES:
             prefix, target = target.split(":", 1)
-            if prefix == "phy":
-                out.setdefault("backendtype", "phy")
-            elif prefix in ("qcow", "qcow2", "vhd", "raw"):
+            if prefix in ("qcow", "qcow2", "vhd", "raw"):
                 out.setdefault("format", prefix)
         out["target"] = target
     if positional and positional[0] in ("raw", "qcow", "qcow2", "vhd", "qed"):
@@ -361,25 +361,38 @@ def _disk_spec(spec: str) -> dict[str, str]:
     return out
 
 
-_BACKEND_DRIVER = {"phy": "phy", "qdisk": "qemu", "tap": "tap"}
+# backendtype -> (driver name, disk type); unknown and qdisk are qemu files
+_BACKEND = {"phy": ("phy", "block"), "tap": ("tap", "file"), "qdisk": ("qemu", "file")}
 
 
 def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
+    """xenParseXLDisk: cdroms are qemu files; otherwise the backend decides."""
     target = d.get("target", "")
     if target.startswith("rbd:"):
-        _rbd_disk(devs, d)
+        _rbd_disk(devs, d, hvm)
         return
-    backend = d.get("backendtype") or ("phy" if target.startswith("/dev/") else "qdisk")
-    block = backend == "phy"
-    device = "cdrom" if d.get("devtype") == "cdrom" else "disk"
-    disk = _sub(devs, "disk", type="block" if block else "file", device=device)
-    fmt = d.get("format", "raw")
-    _sub(disk, "driver", name=_BACKEND_DRIVER.get(backend, "qemu"),
-         type="vhd" if fmt in ("vhd", "xvhd") else fmt)
-    if target and fmt != "empty":
-        _sub(disk, "source", **({"dev": target} if block else {"file": target}))
+    if d.get("devtype") == "cdrom":
+        disk = _sub(devs, "disk", type="file", device="cdrom")
+        _sub(disk, "driver", **({"name": "qemu", "type": "raw"} if target
+                                else {"name": "qemu"}))
+    else:
+        driver, kind = _BACKEND.get(d.get("backendtype", ""), ("qemu", "file"))
+        fmt = d.get("format", "raw")
+        disk = _sub(devs, "disk", type=kind, device="disk")
+        attrs = {"name": driver}
+        if fmt != "empty":
+            attrs["type"] = "vhd" if fmt in ("vhd", "xvhd") else fmt
+        _sub(disk, "driver", **attrs)
+    if target:
+        _sub(disk, "source", **({"dev": target} if disk.get("type") == "block"
+                                else {"file": target}))
+    _disk_target(disk, d, hvm)
+
+
+def _disk_target(disk: ET.Element, d: dict[str, str], hvm: bool) -> None:
     vdev = d["vdev"]
-    bus = "ide" if vdev.startswith("hd") else "scsi" if vdev.startswith("sd") else "xen"
+    bus = "xen" if vdev.startswith("xvd") or not hvm else "scsi" if vdev.startswith("sd") \
+        else "ide"
     _sub(disk, "target", dev=vdev, bus=bus)
     if d.get("access", "rw") in ("r", "ro"):
         _sub(disk, "readonly")
@@ -389,7 +402,7 @@ def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
              unit=str(index % 2))
 
 
-def _rbd_disk(devs: ET.Element, d: dict[str, str]) -> None:
+def _rbd_disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
     """``rbd:pool/image:opt=val:mon_host=h1\\:port\\;h2`` -> a network disk."""
     fields = re.split(r"(?<!\\):", d["target"])
     disk = _sub(devs, "disk", type="network", device="disk")
@@ -402,24 +415,18 @@ def _rbd_disk(devs: ET.Element, d: dict[str, str]) -> None:
         for host in value.split("\\;"):
             name, _, port = host.partition("\\:")
             _sub(source, "host", **({"name": name, "port": port} if port else {"name": name}))
-    vdev = d["vdev"]
-    bus = "ide" if vdev.startswith("hd") else "xen"
-    _sub(disk, "target", dev=vdev, bus=bus)
-    if bus == "ide" and re.fullmatch(r"hd[a-d]", vdev):
-        index = ord(vdev[2]) - ord("a")
-        _sub(disk, "address", type="drive", controller="0", bus=str(index // 2), target="0",
-             unit=str(index % 2))
+    _disk_target(disk, d, hvm)
 
 
 def _usbctrl(devs: ET.Element, spec: str, index: int) -> None:
+    """xenParseXLUSBController: qusb1/qusb2 by version (default 2), 8 ports by default."""
     fields = _kv(spec)
-    attrs = {"type": "usb", "index": str(index)}
-    version = fields.get("version", "2")
-    if fields.get("type", "qusb") == "qusb" or "version" in fields:
-        attrs["model"] = f"qusb{version}"
-    if "ports" in fields:
-        attrs["ports"] = str(int(fields["ports"], 16))
-    _sub(devs, "controller", **attrs)
+    if fields.get("type", "qusb")[:4] != "qusb":
+        return
+    version = int(fields.get("version", "2"), 16)
+    ports = int(fields.get("ports", "8"), 16)
+    _sub(devs, "controller", type="usb", index=str(index),
+         model="qusb1" if version == 1 else "qusb2", ports=str(ports))
 
 
 def _interface(devs: ET.Element, spec: str, hvm: bool) -> None:
@@ -582,8 +589,9 @@ def _vnc(devs: ET.Element, f: Mapping[str, str]) -> None:
     if f.get("keymap"):
         attrs["keymap"] = f["keymap"]
     g = _sub(devs, "graphics", **attrs)
-    if listen:
-        _sub(g, "listen", type="address", address=listen)
+    # libvirt always appends a listen, with no address when vnclisten is unset
+    _sub(g, "listen", **({"type": "address", "address": listen} if listen
+                         else {"type": "address"}))
 
 
 def _sdl(devs: ET.Element, display: Any, xauth: Any) -> None:

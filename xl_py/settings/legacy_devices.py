@@ -39,7 +39,7 @@ class DeviceSpec:
 
 # prefix chain -> (format, script); None format means "let xl decide" (raw)
 _DISK_PREFIXES: dict[str, tuple[str | None, str | None]] = {
-    "phy": (None, None),
+    "phy": (None, None),  # -> backendtype=phy (xend's block-device backend)
     "file": ("raw", None),
     "tap:aio": ("raw", None),
     "tap:sync": ("raw", None),
@@ -91,7 +91,7 @@ def convert_disk(spec: str) -> DeviceSpec:
     fmt, script = _DISK_PREFIXES.get(prefix, (None, None))
     if prefix:
         changes.append(f"'{prefix}:' prefix -> " + (
-            f"format={fmt}" if fmt else f"script={script}" if script else "dropped (a raw device)"))
+            f"format={fmt}" if fmt else f"script={script}" if script else "backendtype=phy"))
     if prefix == "phy" and path and not path.startswith("/"):
         path = "/dev/" + path
         changes.append(f"phy:{path[5:]} -> /dev/{path[5:]} (xend prefixed /dev/)")
@@ -118,6 +118,8 @@ def convert_disk(spec: str) -> DeviceSpec:
     if fmt:
         parts.append(f"format={fmt}")
     parts += [f"vdev={vdev}", f"access={access}"]
+    if prefix == "phy":
+        parts.append("backendtype=phy")
     if cdrom:
         parts.append("devtype=cdrom")
     if len(fields) == 4 and fields[3]:
