@@ -368,3 +368,58 @@ def test_to_json_matches_reference_xl(reference: Any, tmp_path: Path) -> None:
     res = reference.xl_dryrun(cfg)
     assert res.rc == 0
     assert converted(path, "json").rstrip("\n") == res.stdout.rstrip("\n")
+
+
+# ---- SXP specifics
+
+def sxp_mig(text: str) -> Any:
+    from xl_py.settings.legacy_sxp import from_sxp
+    from xl_py.syntax.sxp import parse_sxp
+
+    return migrate(from_sxp(parse_sxp(text, "d.sxp")), lambda: FIXED_UUID)
+
+
+def test_sxp_devices_and_image() -> None:
+    m = sxp_mig(
+        "(vm (name g) (memory 256) (vcpus 4) (vcpu_avail 5)\n"
+        " (image (hvm (kernel /usr/lib/xen/boot/hvmloader) (boot d) (cdrom /iso/x.iso)\n"
+        "  (vnc 1) (vncdisplay 2) (serial pty)))\n"
+        " (device (vbd (uname phy:/dev/vg/g) (dev hda) (mode w) (backend 3)))\n"
+        " (device (pci (dev (domain 0x0000) (bus 0x03) (slot 0x00) (func 0x1) (vslot 0x5))\n"
+        "              (dev (domain 0x0001) (bus 0x0c) (slot 0x1b) (func 0x2))))\n"
+        " (device (vif (mac 00:16:3e:00:00:07) (bridge br1) (uuid 1234) (backend 0)))\n"
+        " (device (vkbd)) (device (console (location 2)))\n"
+        " (device (vusb (usb-ver 2))))\n")
+    assert m.errors == ()
+    assert m.get("type") == "hvm"
+    assert m.get("disk") == [
+        "vdev=hda, access=rw, backendtype=phy, backend=3, target=/dev/vg/g",
+        "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/iso/x.iso"]
+    assert m.get("pci") == ["0000:03:00.1@5", "0001:0c:1b.2"]
+    assert m.get("vif") == ["mac=00:16:3e:00:00:07,bridge=br1"]
+    assert (m.get("vcpus"), m.get("maxvcpus")) == (2, 4)
+    assert (m.get("vnc"), m.get("vncdisplay"), m.get("serial")) == (1, 2, "pty")
+    assert "bitmask 0x5 of 4 vcpus -> vcpus=2, maxvcpus=4; xl onlines the first vcpus" in \
+        report(m)["vcpu_avail"][2]
+    assert [d.format() for d in m.diagnostics] == [
+        "d.sxp:9:10: warning: (device (vusb ...)) has no xl equivalent; skipped\n"
+        "    9 |  (device (vusb (usb-ver 2))))\n"
+        "      |          ^"]
+
+
+def test_sxp_root_must_be_a_domain() -> None:
+    from xl_py.errors import ConfigValueError
+
+    with pytest.raises(ConfigValueError) as exc:
+        sxp_mig("(xend-relocation-server yes)\n")
+    assert str(exc.value) == (
+        "d.sxp:1:1: error: (xend-relocation-server ...) is not a domain config\n"
+        "    1 | (xend-relocation-server yes)\n"
+        "      | ^\n"
+        "  expected: (vm ...) or (domain ...)")
+
+
+def test_xl_only_keys_in_xm_files_need_a_decision() -> None:
+    m = mig("name = 'g'\nvcpus = 2\nmaxvcpus = 4\n")
+    assert m.get("maxvcpus") is None
+    assert report(m)["maxvcpus"][0] == "decision"
