@@ -113,8 +113,10 @@ class _Policy:
         return self.cpuid.setdefault((leaf, subleaf), {})
 
     def freeze(self) -> CpuidPolicy:
+        # libxl's list ends at the first leaf XEN_CPUID_INPUT_UNUSED (~0): an
+        # entry for that leaf is invisible and the next new entry takes its slot
         entries = tuple((leaf, sub, tuple((r, regs[r]) for r in REGS if r in regs))
-                        for (leaf, sub), regs in self.cpuid.items())
+                        for (leaf, sub), regs in self.cpuid.items() if leaf != UNUSED)
         return CpuidPolicy(entries, tuple((i, "".join(p)) for i, p in self.msr.items()))
 
 

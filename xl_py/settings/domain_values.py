@@ -66,10 +66,9 @@ def c_strtol(text: str, base: int = 0) -> tuple[int, int]:
 
 def c_strtoul(text: str, base: int) -> tuple[int, int]:
     """C ``strtoul`` (negative input wraps; saturates at ULONG_MAX)."""
-    value, used = c_strtol(text, base)
-    if used and value < 0:
-        value += 2**64
-    return value, used
+    from xl_py.settings._spec import strtoul
+
+    return strtoul(text, base)
 
 
 def parse_long(text: str) -> int | None:

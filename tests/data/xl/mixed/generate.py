@@ -116,6 +116,13 @@ cpuid_case("hvm-cpuid-multi-bit-fields", "hvm", [f"{k}={v}" for k, v in FIELD_VA
 for index, flags in enumerate(("01xks", "10skx")):
     cpuid_case(f"hvm-cpuid-single-bit-fields-{index}", "hvm",
                [f"{name}={flags[i % len(flags)]}" for i, name in enumerate(SINGLE)])
+# libxl's cpuid list ends at leaf ~0 (XEN_CPUID_INPUT_UNUSED): such an entry
+# vanishes and the next one takes its slot (found by tests/test_fuzz_pipeline.py)
+case("hvm-cpuid-xend-leaf-unused", "hvm",
+     'cpuid = [ "0xffffffff:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0",\n'
+     '          "1:edx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1" ]\n')
+case("hvm-cpuid-xend-only-leaf-unused", "hvm",
+     'cpuid = [ "-1:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0" ]\n')
 cpuid_case("pv-cpuid-single-bit-fields", "pv", [f"{name}=0" for name in SINGLE[:12]])
 
 
@@ -348,6 +355,12 @@ case("err-pv-vkb-multi-touch-no-size", "pv",
      'vkb = [ "backend-type=linux,feature-multi-touch=1" ]\n')
 case("err-hvm-mixed-three-errors", "hvm",
      'vcpus = 2\nmaxvcpus = 1\nvga = "hercules"\nhdtype = "scsi"\n')
+# found by tests/test_fuzz_pipeline.py: xl's parse_range refuses ULONG_MAX and
+# what overflows strtoul
+case("err-pv-cpus-ulong-max", "pv", 'vcpus = 2\ncpus = "18446744073709551615"\n')
+case("err-pv-cpus-soft-overflow", "pv",
+     'vcpus = 2\ncpus_soft = [ "0", "18446744073709551616" ]\n')
+case("err-hvm-ioports-overflow", "hvm", 'ioports = [ "10000000000000000-10000000000000001" ]\n')
 case("err-pv-plus-equals-type-clash", "pv", 'extra = "a"\nextra += [ "b" ]\n')
 
 

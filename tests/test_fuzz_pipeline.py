@@ -1,0 +1,474 @@
+"""Fuzzing the whole config pipeline (text -> Document -> RawDomain ->
+DomainConfig -> libxl JSON) with mutated real configs.
+
+Seeds: every tests/data/xl/**/*.cfg, configs/xl/*.cfg, and when the shared
+corpus is there ../shared/corpus/libvirt-xl/*.cfg and Xen's xlexample.*
+files.  Mutations are byte-level (truncate, junk, NULs, invalid UTF-8, flipped
+quotes) and token-level (drop / duplicate / swap lines, values moved between
+keys and configs, keys renamed, huge numbers, deep nesting, long lists).
+
+1. ``test_only_typed_errors_escape`` (hypothesis, derandomized, bounded
+   example count): whatever the input, ``build`` + affinity masks + JSON
+   either returns valid JSON or raises an :class:`XlPyError` whose every
+   diagnostic renders; nothing else escapes, and each case ends in bounded
+   time.  The CLI (``xl-py -N create`` in process) is fuzzed the same way.
+2. ``test_differential_fuzz`` (needs the reference xl): a fixed-seed set of
+   mutants goes through ``xl -N create`` and ``xl-py -N create``.  Where xl
+   accepts, xl-py must print the identical JSON; where xl rejects, xl-py must
+   reject.  The known, understood differences (xl_py is deliberately stricter
+   where xl only warns and then silently ignores a key, see
+   ``KNOWN_STRICTER``) are counted, not failed; anything else fails with the
+   mutant's text.  The counts are printed (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xl_py.errors import XlPyError
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+CASE_SECONDS = 5.0  # per mutant, whole pipeline (real configs take ~1 ms; a
+# 1,000-item list with 4 warnings per item takes ~0.3 s on an idle machine)
+
+
+def _seed_files() -> list[Path]:
+    files = sorted((TESTS / "data" / "xl").rglob("*.cfg"))
+    files += sorted((REPO / "configs" / "xl").glob("*.cfg"))
+    if CORPUS.is_dir():
+        files += sorted((CORPUS / "libvirt-xl").glob("*.cfg"))
+        files += sorted(p for p in (CORPUS / "xen-examples").rglob("*xlexample*")
+                        if p.is_file())
+    return files
+
+
+SEEDS: list[bytes] = [p.read_bytes() for p in _seed_files()]
+_LINE_VALUE = re.compile(rb"^\s*([a-z][a-z0-9_.]*)\s*\+?=\s*(.+?)\s*$", re.M)
+
+
+def _pool() -> tuple[list[bytes], list[bytes]]:
+    """Every key and every one-line value of the seeds (for crossovers)."""
+    keys: set[bytes] = set()
+    values: set[bytes] = set()
+    for data in SEEDS:
+        for m in _LINE_VALUE.finditer(data):
+            keys.add(m[1])
+            if len(m[2]) < 400:
+                values.add(m[2])
+    return sorted(keys), sorted(values)
+
+
+KEYS, VALUES = _pool()
+
+# -- mutations: each takes the bytes and a random.Random, returns new bytes ------
+
+Mutation = Callable[[bytes, random.Random], bytes]
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.split(b"\n")
+
+
+def drop_line(data: bytes, rng: random.Random) -> bytes:
+    lines = _lines(data)
+    del lines[rng.randrange(len(lines))]
+    return b"\n".join(lines)
+
+
+def duplicate_line(data: bytes, rng: random.Random) -> bytes:
+    lines = _lines(data)
+    i = rng.randrange(len(lines))
+    lines.insert(rng.randrange(len(lines) + 1), lines[i])
+    return b"\n".join(lines)
+
+
+def swap_lines(data: bytes, rng: random.Random) -> bytes:
+    lines = _lines(data)
+    i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+    lines[i], lines[j] = lines[j], lines[i]
+    return b"\n".join(lines)
+
+
+def flip_quote(data: bytes, rng: random.Random) -> bytes:
+    spots = [m.start() for m in re.finditer(rb"[\"']", data)]
+    if not spots:
+        return data
+    i = rng.choice(spots)
+    other = rng.choice([b"", b"'" if data[i:i + 1] == b'"' else b'"', b'\\"'])
+    return data[:i] + other + data[i + 1:]
+
+
+JUNK = (b"[", b"]", b",", b"=", b"+=", b";", b"#", b"\\", b'"', b"'", b"\n", b"0x", b"-",
+        b"(", b":", b"\t", b" ", b"\r\n", b"\\x41", b"\\101", b"\x7f", b"\xe2\x80\xae",
+        b"\xef\xbb\xbf", b"\xf0\x9f\x90\x8d", b"=[", b",]", b"@", b"^", b"%s", b"${x}")
+
+
+def insert_junk(data: bytes, rng: random.Random) -> bytes:
+    i = rng.randrange(len(data) + 1)
+    junk = rng.choice(JUNK) if rng.random() < 0.8 else rng.randbytes(rng.randrange(1, 9))
+    return data[:i] + junk + data[i:]
+
+
+def truncate(data: bytes, rng: random.Random) -> bytes:
+    return data[:rng.randrange(len(data) + 1)]
+
+
+def inject_nul(data: bytes, rng: random.Random) -> bytes:
+    i = rng.randrange(len(data) + 1)
+    return data[:i] + b"\x00" + data[i:]
+
+
+BAD_UTF8 = (b"\xff", b"\xc3", b"\xc3(", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80")
+
+
+def invalid_utf8(data: bytes, rng: random.Random) -> bytes:
+    i = rng.randrange(len(data) + 1)
+    return data[:i] + rng.choice(BAD_UTF8) + data[i:]
+
+
+HUGE = (b"9" * 40, b"-" + b"9" * 40, b"0x" + b"f" * 40, b"0" + b"7" * 40, b"18446744073709551616",
+        b"9223372036854775808", b"-9223372036854775809", b"4294967296", b"2147483648",
+        b"-1", b"0", b"0x", b"08", b"1e9", b"1" * 4000)
+
+
+def huge_number(data: bytes, rng: random.Random) -> bytes:
+    spots = list(re.finditer(rb"\d+", data))
+    number = rng.choice(HUGE)
+    if not spots:
+        return data + b"\nmemory = " + number + b"\n"
+    m = rng.choice(spots)
+    return data[:m.start()] + number + data[m.end():]
+
+
+def deep_nesting(data: bytes, rng: random.Random) -> bytes:
+    depth = rng.choice((2, 3, 50, 99, 100, 101, 1000, 20000))
+    key = rng.choice(KEYS) if KEYS else b"disk"
+    closed = rng.random() < 0.8
+    value = b"[" * depth + b'"x"' + (b"]" * depth if closed else b"")
+    return data + b"\n" + key + b" = " + value + b"\n"
+
+
+def value_crossover(data: bytes, rng: random.Random) -> bytes:
+    spots = list(_LINE_VALUE.finditer(data))
+    if not spots or not VALUES:
+        return data
+    m = rng.choice(spots)
+    return data[:m.start(2)] + rng.choice(VALUES) + data[m.end(2):]
+
+
+def rename_key(data: bytes, rng: random.Random) -> bytes:
+    spots = list(_LINE_VALUE.finditer(data))
+    if not spots or not KEYS:
+        return data
+    m = rng.choice(spots)
+    return data[:m.start(1)] + rng.choice(KEYS) + data[m.end(1):]
+
+
+def list_string_swap(data: bytes, rng: random.Random) -> bytes:
+    """A string value in [ ], or a list's first item alone."""
+    spots = list(_LINE_VALUE.finditer(data))
+    if not spots:
+        return data
+    m = rng.choice(spots)
+    value = m[2]
+    if value.startswith(b"["):
+        inner = re.match(rb"\[\s*(\"[^\"]*\"|'[^']*'|[^,\]]*)", value)
+        new = inner[1] if inner and inner[1] else b'""'
+    else:
+        new = b"[ " + value + b" ]"
+    return data[:m.start(2)] + new + data[m.end(2):]
+
+
+def long_list(data: bytes, rng: random.Random) -> bytes:
+    key = rng.choice((b"disk", b"vif", b"pci", b"channel", b"usbdev", b"vcpus", b"cpus",
+                      b"cpuid", b"extra"))
+    item = rng.choice(VALUES) if VALUES else b'"x"'
+    count = rng.choice((10, 300, 1000))
+    return data + b"\n" + key + b" = [ " + b", ".join([item] * count) + b" ]\n"
+
+
+def empty_value(data: bytes, rng: random.Random) -> bytes:
+    spots = list(_LINE_VALUE.finditer(data))
+    if not spots:
+        return data
+    m = rng.choice(spots)
+    new = rng.choice((b'""', b"''", b"[]", b"[ , ]", b'" "', b"0", b'","'))
+    return data[:m.start(2)] + new + data[m.end(2):]
+
+
+MUTATIONS: dict[str, Mutation] = {
+    "drop_line": drop_line, "duplicate_line": duplicate_line, "swap_lines": swap_lines,
+    "flip_quote": flip_quote, "insert_junk": insert_junk, "truncate": truncate,
+    "inject_nul": inject_nul, "invalid_utf8": invalid_utf8, "huge_number": huge_number,
+    "deep_nesting": deep_nesting, "value_crossover": value_crossover,
+    "rename_key": rename_key, "list_string_swap": list_string_swap,
+    "long_list": long_list, "empty_value": empty_value,
+}
+# Mutations that keep the file readable as xl.cfg most of the time: the
+# differential fuzz uses these, so that the comparison reaches the keys.
+TOKEN_LEVEL = ("drop_line", "duplicate_line", "swap_lines", "value_crossover",
+               "rename_key", "list_string_swap", "empty_value", "huge_number")
+
+
+def mutate(data: bytes, names: list[str], rng: random.Random) -> bytes:
+    for name in names:
+        data = MUTATIONS[name](data, rng)
+    return data
+
+
+# -- 1. only typed errors escape ------------------------------------------------
+
+
+def run_pipeline(data: bytes) -> str | None:
+    """The create -N path in process: JSON, or None after a typed error."""
+    from xl_py import pipeline
+
+    try:
+        built = pipeline.build(data, "fuzz.cfg", uuid="00000000-0000-4000-8000-000000000000")
+        for warning in built.warnings:
+            warning.format()
+        config = pipeline.apply_affinity_masks(built.config, None)
+        return pipeline.to_json(config)
+    except XlPyError as exc:
+        diagnostics = exc.diagnostics()
+        assert diagnostics, f"{type(exc).__name__} without a diagnostic"
+        for diag in diagnostics:
+            assert diag.format()
+        str(exc)
+        return None
+
+
+def check_one(data: bytes) -> None:
+    start = time.perf_counter()
+    out = run_pipeline(data)
+    elapsed = time.perf_counter() - start
+    assert elapsed < CASE_SECONDS, f"{elapsed:.2f} s for one config"
+    if out is not None:
+        json.loads(out)
+
+
+@st.composite
+def mutants(draw: st.DrawFn) -> bytes:
+    data = draw(st.sampled_from(SEEDS))
+    names = draw(st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=5))
+    rng = draw(st.randoms(use_true_random=False))
+    return mutate(data, names, rng)
+
+
+FUZZ = settings(max_examples=400, derandomize=True, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def test_seeds_are_there() -> None:
+    assert len(SEEDS) >= 300
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_each_mutation_alone_only_typed_errors(name: str) -> None:
+    """Every mutation over a fixed sample of seeds (each kind surely runs)."""
+    rng = random.Random(f"pipeline-{name}")
+    for data in rng.sample(SEEDS, 25):
+        check_one(MUTATIONS[name](data, rng))
+
+
+@FUZZ
+@given(mutants())
+def test_only_typed_errors_escape(data: bytes) -> None:
+    check_one(data)
+
+
+@settings(FUZZ, max_examples=60)
+@given(mutants())
+def test_cli_only_typed_errors_escape(tmp_path_factory: pytest.TempPathFactory,
+                                      data: bytes) -> None:
+    """``xl-py -N create`` in process, reading the file: exit 0 with JSON on
+    stdout, or a non-zero exit with the messages on stderr."""
+    import io
+
+    from xl_py.cli.context import Context
+    from xl_py.cli.main import run
+
+    path = tmp_path_factory.mktemp("cli") / "fuzz.cfg"
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(environ={"XL_PY_CONF": "/dev/null"}, stdout=out, stderr=err)
+    start = time.perf_counter()
+    try:
+        rc = run(["-N", "create", "-q", str(path)], ctx)
+    except XlPyError as exc:
+        rc = exc.exit_code
+        for diag in exc.diagnostics():
+            diag.format()
+    assert time.perf_counter() - start < CASE_SECONDS
+    if rc == 0:
+        json.loads(out.getvalue())
+    else:
+        assert out.getvalue() == ""
+
+
+# -- 2. differential fuzz against the real xl -----------------------------------
+
+DIFF_MUTANTS = int(os.environ.get("XL_PY_DIFF_FUZZ", "300"))
+DIFF_SEED = 20261126
+
+# xl_py is stricter than xl on purpose where xl prints a message and then
+# silently ignores the key or uses a default (a silent default is the bug this
+# project exists to avoid): each entry is (regex on our first error line, why).
+KNOWN_STRICTER: tuple[tuple[str, str], ...] = (
+    (r"is not a number|not an integer|is not an integer|is out of range",
+     "xlu_cfg_get_long fails on '12x', strings or out-of-range numbers (ERANGE); "
+     "xl warns and ignores the key"),
+    (r"a \[list\]|expects a string|not a list|must be a \[list\]|expected a string",
+     "a list where xl wants a string (or the reverse): xl warns and ignores the key"),
+    (r"'\+=' ",
+     "'+=' on a number: xl warns and ignores it"),
+    (r"a list inside this list",
+     "xl stops reading a list at a nested list and keeps what came before"),
+    (r"invalid UTF-8",
+     "xl reads any bytes; xl_py accepts invalid UTF-8 only in comments"),
+    (r"nested more than \d+ deep",
+     "xl_py bounds list nesting (MAX_DEPTH); xl's parser stack goes deeper"),
+)
+
+
+# ... and inputs where xl_py rejects what xl reads by accident.
+KNOWN_STRICTER_INPUT: tuple[tuple[Callable[[bytes], bool], str], ...] = (
+    (lambda data: data.endswith(b"\\"),
+     "libxlutil's lexer silently drops a backslash that is the file's very last byte "
+     "(anywhere else it is a lexical error)"),
+)
+
+# ... and more lenient on purpose where libxlutil has an evident bug: each
+# entry is (test on the config bytes, why).
+KNOWN_LAXER: tuple[tuple[Callable[[bytes], bool], str], ...] = (
+    (lambda data: not data.endswith(b"\n") and re.search(rb"#[^\n]*\Z", data) is not None,
+     "libxlutil's lexer fails on a final comment without a newline; xl_py reads it"),
+    (lambda data: b"\\x" in data,
+     "libxlutil rejects every \\xHH escape (a bug); xl_py reads it and warns"),
+    (lambda data: re.search(rb"mac=[^\"',]*[0-9a-fA-F]{17}[\s\S]*rate=", data) is not None,
+     "an octet of mac= that overflows strtoul leaves errno = ERANGE, and xl's vif rate "
+     "parser (which does not clear errno) then fails a valid rate= as 'rate overflow'; "
+     "xl_py warns about the mac and reads the rate"),
+)
+
+
+# ... and inputs both accept but read differently, on purpose.
+KNOWN_JSON: tuple[tuple[Callable[[bytes], bool], str], ...] = (
+    (lambda data: re.search(rb"\\[0-7]", data) is not None,
+     "libxlutil's \\NNN octal escape silently drops the character (a bug); xl_py "
+     "decodes it and warns"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # agree-json | agree-reject | json-differs | stricter | stricter-known |
+    #            laxer | xl-crashed
+    detail: str = ""
+
+
+def classify(data: bytes, ours_rc: int, ours_out: str, ours_err: str, ref_rc: int,
+             ref_out: str, ref_err: str) -> Verdict:
+    """Compare one mutant's outcomes.  A known stricter case is one of
+    KNOWN_STRICTER; "stricter-known" when xl warned about the same key,
+    "stricter-silent" when xl ignored the value without a word."""
+    if ref_rc < 0:  # killed by a signal (xl exits 1, 3 or 6 when it rejects)
+        return Verdict("xl-crashed", f"xl killed by signal {-ref_rc}")
+    if ref_rc == 0 and ours_rc == 0:
+        if ours_out == ref_out:
+            return Verdict("agree-json")
+        for test, why in KNOWN_JSON:
+            if test(data):
+                return Verdict("json-known", why)
+        return Verdict("json-differs")
+    if ref_rc != 0 and ours_rc != 0:
+        return Verdict("agree-reject")
+    if ref_rc != 0:
+        for test, why in KNOWN_LAXER:
+            if test(data):
+                return Verdict("laxer-known", why)
+        return Verdict("laxer")
+    first = next((line for line in ours_err.splitlines() if "error:" in line), ours_err[:200])
+    for test, _ in KNOWN_STRICTER_INPUT:
+        if test(data):
+            return Verdict("stricter-known", first)
+    key = re.search(r"error: ([a-z0-9_.]+):", first)
+    warned = key is not None and f"parameter `{key[1]}'" in ref_err
+    for pattern, _ in KNOWN_STRICTER:
+        if re.search(pattern, first):
+            # xl reads some keys with dont_warn (viridian, vmtrace_buf_kb, ...):
+            # then it ignores the bad value without a word
+            return Verdict("stricter-known" if warned else "stricter-silent", first)
+    return Verdict("stricter", first)
+
+
+def differential_mutants() -> list[bytes]:
+    rng = random.Random(DIFF_SEED)
+    found: list[bytes] = []
+    while len(found) < DIFF_MUTANTS:
+        data = rng.choice(SEEDS)
+        kinds = TOKEN_LEVEL if rng.random() < 0.7 else sorted(MUTATIONS)
+        names = [rng.choice(kinds) for _ in range(rng.randint(1, 3))]
+        mutant = mutate(data, names, rng)
+        if b"\x00" not in mutant:  # libxlutil aborts on a NUL inside quotes
+            found.append(mutant)
+    return found
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = re.sub(r"(\S{60})\S{20,}", r"\1…", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@pytest.mark.reference
+def test_differential_fuzz(reference: object, tmp_path: Path) -> None:
+    sys.path.insert(0, str(TESTS))
+    from dryrun_support import Case, run_reference, run_xl_py
+
+    verdicts: Counter[str] = Counter()
+    failures: list[str] = []
+    crashed: list[str] = []
+    for index, mutant in enumerate(differential_mutants()):
+        folder = tmp_path / f"m{index:03d}"
+        folder.mkdir()
+        case = Case(folder / "fuzz.cfg")
+        case.cfg.write_bytes(mutant)
+        ours, ref = run_xl_py(case), run_reference(case)
+        verdict = classify(mutant, ours.rc, ours.stdout, ours.stderr, ref.rc, ref.stdout,
+                           ref.stderr)
+        verdicts[verdict.kind] += 1
+        if verdict.kind == "xl-crashed":
+            crashed.append(f"{verdict.detail}: {_short(ref.stderr.strip(), 300)}")
+        if verdict.kind in ("json-differs", "laxer", "stricter"):
+            failures.append(f"--- {verdict.kind}: {_short(verdict.detail)}\n"
+                            f"{_short(mutant.decode('utf-8', 'replace'), 1500)}\n"
+                            f"xl stderr: {_short(ref.stderr.strip(), 400)}\n"
+                            f"xl-py stderr: {_short(ours.stderr.strip(), 600)}")
+    total = sum(verdicts.values())
+    agree = verdicts["agree-json"] + verdicts["agree-reject"]
+    print(f"\ndifferential fuzz: {total} mutants, {agree} agree "
+          f"({verdicts['agree-json']} identical JSON, {verdicts['agree-reject']} both "
+          f"reject), {verdicts['stricter-known']} stricter where xl warns and ignores, "
+          f"{verdicts['stricter-silent']} stricter where xl ignores silently, "
+          f"{verdicts['laxer-known']} known-laxer, {verdicts['json-known']} known JSON "
+          f"differences, {verdicts['xl-crashed']} xl crashed, "
+          f"{len(failures)} unexplained; {dict(verdicts)}")
+    for line in crashed:
+        print("xl crashed:", line)
+    assert not failures, f"{len(failures)} unexplained disagreements:\n" + \
+        "\n".join(failures[:10])
