@@ -95,3 +95,19 @@ def test_random_token_soup_agrees(tokens: list[str]) -> None:
     if code in SEMANTIC:
         return
     assert lark_shape(text) == ours, text
+
+
+@pytest.mark.parametrize("name,data", all_cases(), ids=[n for n, _ in all_cases()])
+def test_fast_path_builds_what_the_token_parser_builds(name: str, data: bytes) -> None:
+    """The one-regex-per-statement fast path is only a shortcut."""
+    from xl_py.errors import Source
+    from xl_py.syntax.xlcfg import _Parser
+
+    text = data.decode("utf-8", "surrogateescape")
+    results = []
+    for fast in (True, False):
+        try:
+            results.append(_Parser(Source("c.cfg", text), fast=fast).document())
+        except ConfigError as exc:
+            results.append(str(exc))  # type: ignore[arg-type]
+    assert results[0] == results[1]

@@ -77,7 +77,7 @@ def test_same_list_long_configuration(kind: str, tool: Toolstack, bridge: str) -
         create(spec, XL)
         theirs = _normalise(xl_list_long(spec.name))
         destroy_quietly(spec.name)
-        create(spec, tool, retries=0)
+        create(spec, tool, retries=0, strict=True)
         ours = _normalise(xl_list_long(spec.name))
     finally:
         destroy_quietly(spec.name)
@@ -89,7 +89,7 @@ def test_xl_manages_a_domain_xlpy_created(tool: Toolstack) -> None:
     tool.require("create")
     spec = GuestSpec(f"made-by-{tool.name.replace('/', '-')}")
     try:
-        create(spec, tool, retries=0)
+        create(spec, tool, retries=0, strict=True)
         wait_console(spec.name, r"LANE-GUEST-TICK", 120)
         must(XL.run("pause", spec.name))
         assert list_row(spec.name)["state"][2] == "p"
