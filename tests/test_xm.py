@@ -254,3 +254,10 @@ def test_nothing_written_to_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)
     read_xm("import os\nos.mkdir('pwned')\nos.system('touch x')\n", "t.cfg")
     assert os.listdir(tmp_path) == []
+
+
+def test_invalid_python2_octal_is_a_positioned_error() -> None:
+    cfg = read_xm("a = 089\nb = 2\n", "t.cfg")
+    assert [d.format() for d in cfg.errors] == [
+        "t.cfg:1:5: error: invalid number '089'\n    1 | a = 089\n      |     ^^^"]
+    assert cfg.as_dict() == {"b": 2}

@@ -279,10 +279,14 @@ def parse_number(text: str) -> int | float | complex:
     body = text.rstrip("lL") if text[-1:] in "lL" and not text.lower().startswith("0x") else text
     if body.lower().startswith("0x") and body[-1:] in "lL":
         body = body[:-1]
-    if re.fullmatch(r"0[0-7]+", body):
-        return int(body, 8)
-    value = ast.literal_eval(body)
-    assert isinstance(value, int | float | complex)
+    if body.isdigit() and body.isascii():
+        return int(body, 8) if body[0] == "0" and len(body) > 1 else int(body)  # ValueError: 09
+    try:
+        value = ast.literal_eval(body)
+    except SyntaxError:
+        raise ValueError(f"invalid number {text!r}") from None
+    if not isinstance(value, int | float | complex):
+        raise ValueError(f"invalid number {text!r}")
     return value
 
 
@@ -594,7 +598,10 @@ class _Evaluator:
         raise _Skip(f"name '{name}' is not defined", start, end, "xm-undefined", hint)
 
     def e_number(self, node: Any) -> Value:
-        return parse_number(str(node.children[0]))
+        try:
+            return parse_number(str(node.children[0]))
+        except ValueError:
+            raise _eval_error(node, f"invalid number {str(node.children[0])!r}") from None
 
     def e_strings(self, node: Any) -> Value:
         return "".join(parse_string(str(tok)) for tok in node.children)

@@ -246,21 +246,24 @@ def split(text: str) -> tuple[list[Any], str]:
     from lark import Token, Tree
     from lark.tree import Meta
 
-    lines = _logical_lines(text)
     fast: list[Any] = []
-    blanked = list(text)
-    for start, end, toks in lines:
+    pieces: list[str] = []
+    done = 0
+    for start, end, toks in _logical_lines(text):
         if _indented_after(text, end):
             return [], text  # a block follows: let Lark see the whole structure
         try:
-            builder = _Builder(toks, Tree, Token, Meta)
-            fast.append(builder.statement())
+            fast.append(_Builder(toks, Tree, Token, Meta).statement())
         except (_NotFast, IndexError):
             continue
-        for i in range(start, end):
-            if blanked[i] not in "\r\n":
-                blanked[i] = " "
-    return fast, "".join(blanked)
+        pieces.append(text[done:start])
+        pieces.append(_BLANK.sub(" ", text[start:end]))
+        done = end
+    pieces.append(text[done:])
+    return fast, "".join(pieces)
+
+
+_BLANK = re.compile(r"[^\r\n]")
 
 
 def _indented_after(text: str, end: int) -> bool:
