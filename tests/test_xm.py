@@ -261,3 +261,27 @@ def test_invalid_python2_octal_is_a_positioned_error() -> None:
     assert [d.format() for d in cfg.errors] == [
         "t.cfg:1:5: error: invalid number '089'\n    1 | a = 089\n      |     ^^^"]
     assert cfg.as_dict() == {"b": 2}
+
+
+TOKENS = st.sampled_from([
+    "x", "y", " = ", "1", "0x1f", "'s'", '"t"', "[", "]", "(", ")", "{", "}", ", ", ": ", "+",
+    "-", "*", "%", "/", "**", ".", "os", "re", "import ", "if ", "else", "elif ", "\n", "\n  ",
+    "not ", " and ", " or ", " in ", "==", "<", "lambda", "for ", "def ", "#c", "'%d'", "[0]",
+    "uname()", "search('6', x)", "int(", "str(", "len(", "True", "None", "\\\n", ";", "`",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TOKENS, max_size=40).map("".join))
+def test_arbitrary_input_never_crashes(text: str) -> None:
+    """Any input: a result with diagnostics, or a ConfigSyntaxError — nothing else,
+    and the fast path agrees with the grammar."""
+    try:
+        fast = read_xm(text, "f.cfg", defines={"vmid": "1"})
+    except ConfigSyntaxError:
+        with pytest.raises(ConfigSyntaxError):
+            read_xm(text, "f.cfg", defines={"vmid": "1"}, fast=False)
+        return
+    slow = read_xm(text, "f.cfg", defines={"vmid": "1"}, fast=False)
+    assert fast.bindings == slow.bindings
+    assert [d.format() for d in fast.diagnostics] == [d.format() for d in slow.diagnostics]
