@@ -114,3 +114,13 @@ def test_fast_scanner_leaves_errors_to_the_grammar(text: str) -> None:
     with pytest.raises(ConfigSyntaxError) as slow:
         parse_sxp(text, "e.sxp", fast=False)
     assert str(fast.value) == str(slow.value)
+
+
+@pytest.mark.parametrize("text", ["(a '\\777' (b)", "('\\777' a))", "(a '\\777')"])
+def test_first_error_is_the_grammars(text: str) -> None:
+    """Structure errors come before escape errors, on both paths."""
+    with pytest.raises(ConfigSyntaxError) as fast:
+        parse_sxp(text, "e.sxp")
+    with pytest.raises(ConfigSyntaxError) as slow:
+        parse_sxp(text, "e.sxp", fast=False)
+    assert str(fast.value) == str(slow.value)

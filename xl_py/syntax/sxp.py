@@ -171,7 +171,10 @@ def parse_sxp(text: str | bytes, name: str = "<sxp>", *, fast: bool = True) -> S
             pos = len(raw[: exc.start].decode("utf-8", "replace"))
             raise ConfigSyntaxError.at("invalid UTF-8 in SXP config", src, pos, pos + 1) from None
     src = Source(name, text)
-    items = _fast_items(src) if fast else None
+    try:
+        items = _fast_items(src) if fast else None
+    except ConfigSyntaxError:
+        items = None  # a bad escape: the grammar decides which error comes first
     if items is not None:
         return SxpDocument(src, items)
     try:
