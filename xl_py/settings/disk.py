@@ -337,14 +337,16 @@ def parse_disk_multi(specs: tuple[str, ...],
     """Several specs describing one disk (``xl block-attach`` arguments)."""
     fields: dict[str, Any] = {"readwrite": 1}
     site = SpecSite()
+    depr, access = False, False  # libxlutil keeps these across the specs
     for index, spec in enumerate(specs):
         site = (wheres[index] if wheres and index < len(wheres) else None) or \
             SpecSite.standalone(spec, "disk")
         site = site.named("disk")
-        scan = _Scan(spec, site, fields)
+        scan = _Scan(spec, site, fields, had_depr_prefix=depr, access_set=access)
         _scan(scan)
         if scan.errors:
             raise ConfigValueError(scan.errors)
+        depr, access = scan.had_depr_prefix, scan.access_set
     return _finish(fields, site, specs[-1] if specs else "")
 
 
