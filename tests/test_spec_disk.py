@@ -177,3 +177,13 @@ def test_disk_soup_matches_libxlutil(reference) -> None:
         if (ours is not None if ref["rc"] else ours != ref["libxl_disk"]):
             disagree.append((spec, ref))
     assert disagree == []
+
+
+def test_several_specs_describe_one_disk() -> None:
+    """xl block-attach DOM phy:/dev/x xvda w: one disk from three arguments."""
+    from xl_py.settings.disk import parse_disk_multi
+
+    assert parse_disk_multi(("phy:/dev/x", "xvda", "w")) == parse_disk("phy:/dev/x,xvda,w")
+    assert parse_disk_multi(("/dev/x,raw", "xvda,r")) == parse_disk("/dev/x,raw,xvda,r")
+    with pytest.raises(ConfigValueError):
+        parse_disk_multi(("phy:/dev/x", "xvda", "w", "r"))
