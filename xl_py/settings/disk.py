@@ -236,9 +236,9 @@ def _vdev_and_devtype(scan: _Scan, tok: Token) -> bool:
 
 
 def _bad_syntax(scan: _Scan, tok: Token) -> bool:
-    if tok.end >= len(scan.spec):
-        # libxlutil's error rule needs one more character after the bad one:
-        # a stray last character slips through there, so it is only a warning.
+    if tok.end >= len(scan.spec) and len(tok.text.encode()) == 1:
+        # libxlutil's error rule needs one more byte after the bad one: a
+        # stray last (one-byte) character slips through, so it is only a warning.
         scan.site.warn(f"stray '{tok.text}' at the end is ignored", tok.start, tok.end)
         return True
     rest = Token(scan.spec[tok.start:].split("\n", 1)[0], tok.start)
