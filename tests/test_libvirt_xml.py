@@ -289,3 +289,27 @@ def test_real_libvirt_converter_agrees(virsh: Any) -> None:
     for xml in xml_total:
         theirs = virsh("domxml-to-native", "xen-xl", str(xml))
         assert format_virconf(xml_to_cfg(xml.read_text(), xml.name)[1]) == theirs, xml.name
+
+
+def test_migrate_config_reads_libvirt_xml(tmp_path: Path) -> None:
+    import io
+
+    from xl_py.cli.context import Context
+    from xl_py.cli.main import run as cli_run
+
+    src = tmp_path / "guest.xml"
+    src.write_text(
+        "<domain type='xen'>\n  <name>g</name>\n  <memory unit='MiB'>512</memory>\n"
+        "  <description>web</description>\n  <os><type>linux</type>"
+        "<kernel>/boot/vmlinuz</kernel></os>\n  <devices>\n"
+        "    <watchdog model='i6300esb'/>\n  </devices>\n</domain>\n")
+    out, err = io.StringIO(), io.StringIO()
+    rc = cli_run(["migrate-config", str(src)], Context(stdout=out, stderr=err))
+    assert rc == 0
+    assert out.getvalue().startswith('name = "g"\nuuid = "')
+    assert 'kernel = "/boot/vmlinuz"\n' in out.getvalue()
+    report = err.getvalue()
+    assert f"{src}:4:3: dropped: <description>: libvirt's xen-xl converter has no xl.cfg " \
+           "key for it" in report
+    assert f"{src}:7:5: dropped: <watchdog>:" in report
+    assert f"{src}: added: uuid -> uuid: no <uuid> in the XML: generated" in report

@@ -714,14 +714,38 @@ def _virconf_value(value: Any) -> str:
     return "[ " + ", ".join(_virconf_value(v) for v in value) + " ]" if value else "[ ]"
 
 
+# elements libvirt's xen-xl converter reads (or implies: xl adds them itself)
+_READ_TOP = frozenset({"name", "uuid", "memory", "currentMemory", "vcpu", "os", "features",
+                       "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "devices",
+                       "bootloader", "bootloader_args", f"{_XEN_NS}commandline"})
+_READ_DEVICES = frozenset({"emulator", "disk", "controller", "interface", "hostdev", "serial",
+                           "parallel", "console", "channel", "input", "graphics", "sound",
+                           "video", "memballoon"})
+
+
+def _unread(root: ET.Element, src: Source) -> list[ReportItem]:
+    """Every element the conversion leaves behind, so nothing is dropped silently."""
+    items = []
+    devices = root.find("devices")
+    for el in [*root, *(devices if devices is not None else [])]:
+        known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
+        if el.tag not in known:
+            start = int(el.get(_POS, "0"))
+            items.append(ReportItem(f"<{el.tag}>", "dropped", (), "libvirt's xen-xl converter "
+                                    "has no xl.cfg key for it", start, start + 1))
+    return items
+
+
 def xml_to_migration(text: str | bytes, name: str,
                      new_uuid: Callable[[], str] | None = None) -> Migration:
-    """For migrate-config: XML -> xl.cfg entries plus a short report."""
+    """For migrate-config: XML -> xl.cfg entries plus a report (what became of
+    each key, and every element left behind)."""
     had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
     src, cfg = xml_to_cfg(text, name, new_uuid)
     report = [ReportItem(k, "kept", (k,), "from the libvirt XML") for k in cfg]
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
+    report.extend(_unread(parse_xml(text, name)[1], src))
     return Migration(src, "xml", tuple(cfg.items()), (), tuple(report), ())
 
 
