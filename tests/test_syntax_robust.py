@@ -25,7 +25,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 def _seeds() -> list[bytes]:
     seeds = [data for _, data in all_cases() if len(data) < 5000]
     if CORPUS.is_dir():
-        seeds += [p.read_bytes() for p in sorted(CORPUS.glob("*/*.cfg"))]
+        seeds += [p.read_bytes() for p in sorted(CORPUS.rglob("*"))
+                  if p.is_file() and p.stat().st_size < 20_000]
     return seeds
 
 
@@ -140,6 +141,17 @@ def test_deep_nesting_is_an_error_not_a_recursion_error(depth: int) -> None:
 def test_nesting_at_the_limit_is_fine() -> None:
     doc = parse_xlcfg("a = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", "deep.cfg")
     assert len(doc.statements) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "# a comment with many words in it, and more, and more, and more words\n" * 50 + "(x\n",
+    "a = [ 'x', 'y', 'z', 'x', 'y', 'z', 'x', 'y', 'z', 'x', 'y', 'z', 'x', 'y' # c\n]\n",
+    "a = [" + "1, " * 5000 + "x]\n",
+    "a = 'x' " + " " * 100_000 + "b\n",
+])
+def test_no_regex_backtracking_blowup(text: str) -> None:
+    elapsed, _ = _timed(text)
+    assert elapsed < 0.5
 
 
 def test_many_errors_stop_at_twenty() -> None:

@@ -25,6 +25,7 @@ every broken line is reported at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NoReturn
 
 from xl_py.errors import ConfigSyntaxError, Diagnostic, Source
@@ -116,31 +117,67 @@ def _too_large(name: str, size: int, unit: str) -> NoReturn:
         f"{MAX_BYTES // (1024 * 1024)} MiB)", code="too-large")
 
 
-def tokenize(text: str) -> list[Token]:
-    """Every token except blanks and comments, ending with an ``eof`` token."""
-    tokens: list[Token] = []
-    append = tokens.append
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "comment":
-            continue
-        assert kind is not None
-        start, end = match.span(kind)
-        if kind == "op":
-            kind = text[start:end]
-        append((kind, start, end))
-        if kind == "eof":
-            break
-    return tokens
+def tokenize(text: str, pos: int = 0) -> list[Token]:
+    """Every token from ``pos`` except blanks and comments, ending with ``eof``."""
+    tokens = _Tokens(text, pos)
+    index = 0
+    while tokens[index][0] != "eof":
+        index += 1
+    return tokens.items
+
+
+class _Tokens:
+    """The tokens from a position on, scanned only as far as the parser looks."""
+
+    __slots__ = ("items", "matches", "text")
+
+    def __init__(self, text: str, pos: int) -> None:
+        self.text = text
+        self.items: list[Token] = []
+        self.matches = _TOKEN.finditer(text, pos)
+
+    def __getitem__(self, index: int) -> Token:
+        items = self.items
+        while len(items) <= index:
+            if items and items[-1][0] == "eof":
+                return items[-1]
+            match = next(self.matches)
+            kind = match.lastgroup
+            if kind == "comment":
+                continue
+            assert kind is not None
+            start, end = match.span(kind)
+            if kind == "op":
+                kind = self.text[start:end]
+            items.append((kind, start, end))
+        return items[index]
+
+
+# The fast paths: a whole `key = atom` or `key = [flat, list]` statement in one
+# regex match.  Anything else (nested lists, comments inside lists, errors)
+# goes through the token parser, which is the reference implementation.
+# Possessive quantifiers throughout: a failed fast match must give up at once
+# (no backtracking into comments or blanks, which is exponential).
+_SKIP = re.compile(r"(?:[ \t\n;]++|\#[^\n]*+)*+")
+_ATOM = r"[0-9][0-9a-fx]*+|'(?:[^'\\\n]++|\\.)*+'|" + r'"(?:[^"\\\n]++|\\.)*+"'
+_FAST = re.compile(
+    r"(?:[ \t\n;]++|\#[^\n]*+)*+"                  # blanks, comments, empty statements
+    r"([a-z][._0-9a-z]*+)[ \t]*+(\+?=)[ \t]*+"      # key and operator
+    rf"(?:({_ATOM})"                                # an atom, or a flat list of atoms
+    rf"|(\[[ \t\n]*+(?:(?:{_ATOM})[ \t\n]*+,[ \t\n]*+)*+(?:(?:{_ATOM})[ \t\n]*+)?\]))"
+    r"[ \t]*+(?:\#[^\n]*+)?(?=[\n;]|\Z)")            # then the end of the statement
+_LIST_ATOM = re.compile(_ATOM)
+_OPS: dict[str, Op] = {"=": "=", "+=": "+="}
 
 
 class _Parser:
     """One pass over the tokens; spans point into ``source.text``."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, fast: bool = True) -> None:
         self.source = source
+        self.fast = fast
         self.text = source.text
-        self.tokens = tokenize(source.text)
+        self.tokens = _Tokens(self.text, 0)
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.python_at = -1
@@ -148,26 +185,61 @@ class _Parser:
 
     def document(self) -> Document:
         statements: list[Statement] = []
-        tokens = self.tokens
-        index = 0
+        append = statements.append
+        text = self.text
+        size = len(text)
+        fast = _FAST.match if self.fast and not self.invalid_utf8 else None
+        escapes = "\\" in text
+        pos = 0
         while True:
-            kind = tokens[index][0]
-            if kind == "nl" or kind == ";":
-                index += 1
-            elif kind == "eof":
-                break
+            match = fast(text, pos) if fast else None
+            if match is None or (escapes and "\\" in match.group(0)):
+                pos = _SKIP.match(text, pos).end()  # type: ignore[union-attr]
+                if pos >= size:
+                    break
+                pos = self.general_statement(pos, append)
+                if len(self.errors) >= MAX_ERRORS:
+                    break
+                continue
+            key_start, key_end = match.span(1)
+            word = match.group(3)
+            value: Value
+            if word is not None:
+                span = match.span(3)
+                if word[0] in "'\"":
+                    value = Atom(word[1:-1], span, True)
+                else:
+                    value = Atom(word, span, False)
             else:
-                try:
-                    statement, index = self.statement(index)
-                    statements.append(statement)
-                except _Fail as fail:
-                    self.errors.append(fail.diagnostic)
-                    if len(self.errors) >= MAX_ERRORS:
-                        break
-                    index = self.recover(fail.index)
+                value = self.flat_list(*match.span(4))
+            append(Statement(match.group(1), (key_start, key_end), _OPS[match.group(2)],
+                             value, (key_start, value.span[1])))
+            pos = match.end()
         if self.errors:
             self.raise_errors()
         return Document(self.source, tuple(statements), tuple(self.warnings))
+
+    def flat_list(self, start: int, end: int) -> ListValue:
+        """[atom, ...] without escapes, comments or nesting (matched by _FAST)."""
+        items: list[Value] = []
+        for item in _LIST_ATOM.finditer(self.text, start, end):
+            word = item.group()
+            if word[0] in "'\"":
+                items.append(Atom(word[1:-1], item.span(), True))
+            else:
+                items.append(Atom(word, item.span(), False))
+        return ListValue(tuple(items), (start, end))
+
+    def general_statement(self, pos: int, append: Callable[[Statement], None]) -> int:
+        """The token parser for one statement at ``pos``; returns where it ended."""
+        self.tokens = _Tokens(self.text, pos)
+        try:
+            statement, index = self.statement(0)
+        except _Fail as fail:
+            self.errors.append(fail.diagnostic)
+            return self.recover(fail.index)
+        append(statement)
+        return self.tokens[index][1]
 
     # -- grammar rules ------------------------------------------------------
 
@@ -305,22 +377,23 @@ class _Parser:
 
     def recover(self, index: int) -> int:
         """Skip the rest of a broken statement: to the next newline outside
-        brackets, or to a newline followed by ``key =`` (an unclosed list)."""
+        brackets, or to a newline followed by ``key =`` (an unclosed list).
+        Returns the position to go on from."""
         tokens = self.tokens
         depth = 0
         while True:
-            kind = tokens[index][0]
+            kind, start, end = tokens[index]
             if kind == "eof":
-                return index
+                return start
             if kind == "bad":
-                if self.text[tokens[index][1]] in PYTHON_CHARS and self.python_at < 0:
-                    self.python_at = tokens[index][1]
+                if self.text[start] in PYTHON_CHARS and self.python_at < 0:
+                    self.python_at = start
             elif kind == "[":
                 depth += 1
             elif kind == "]":
                 depth -= 1
             elif kind == "nl" and (depth <= 0 or self.starts_statement(index + 1)):
-                return index + 1
+                return end
             index += 1
 
     def starts_statement(self, index: int) -> bool:
