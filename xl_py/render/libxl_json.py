@@ -39,8 +39,16 @@ def to_json(config: object) -> str:
     return "".join(out)
 
 
+_STRUCT_TYPES: dict[type, bool] = {}
+
+
 def _is_struct(val: object) -> bool:
-    return is_dataclass(val) and not isinstance(val, _BUILTINS)
+    """A model struct (not one of the special builtins); cached per type."""
+    cls = type(val)
+    known = _STRUCT_TYPES.get(cls)
+    if known is None:
+        known = _STRUCT_TYPES[cls] = is_dataclass(cls) and not issubclass(cls, _BUILTINS)
+    return known
 
 
 def _plan(cls: type) -> _FieldPlan:
@@ -83,9 +91,8 @@ def _struct(obj: Any, depth: int, out: list[str]) -> None:
 def _key(name: str, val: object) -> str:
     """A keyed union member prints as "<keyvar>.<tag>" (gen_map_key)."""
     tag = getattr(val, "UNION_TAG", None)
-    if tag is None:
-        return name
-    return f"{getattr(val, 'UNION_KEY')}.{tag}"
+    keyvar = getattr(val, "UNION_KEY", None)
+    return name if tag is None or keyvar is None else f"{keyvar}.{tag}"
 
 
 def _map(entries: list[tuple[str, Any]], depth: int, out: list[str]) -> None:
@@ -122,7 +129,9 @@ def _array(items: list[Any] | tuple[Any, ...], depth: int, out: list[str]) -> No
 
 
 def _value(val: Any, depth: int, out: list[str]) -> None:
-    if isinstance(val, bool):
+    if _is_struct(val):
+        _struct(val, depth, out)
+    elif isinstance(val, bool):
         out.append("true" if val else "false")
     elif isinstance(val, int):
         out.append(str(val))
@@ -142,8 +151,6 @@ def _value(val: Any, depth: int, out: list[str]) -> None:
         _map(_cpuid_entries(val), depth, out)
     elif val is None:
         out.append("null")
-    elif is_dataclass(val):
-        _struct(val, depth, out)
     else:
         raise TypeError(f"cannot render {type(val).__name__} as libxl JSON")
 

@@ -247,18 +247,50 @@ def analyse(raw: Any, host: HostInfo | None = None,
     cur = Cursor(raw, host or HostInfo(), xlconf or XlConf(),
                  getattr(document, "source", None))
     b.start(cur)
-    for key in KEYS:
-        stage = key.name.startswith("@")
-        if cur.dtype not in key.types or not (stage or cur.has(key.name)):
-            continue
-        if key.read is r.rule_noop:
-            continue
-        with contextlib.suppress(Skip):
-            key.read(cur, key)
+    present = set(raw.keys())
+    for key in _rows(_BEFORE_TYPE, present):
+        _read(cur, key)
+    for key in _rows(_AFTER_TYPE[cur.dtype], present):
+        _read(cur, key)
     b.finish(cur)
     errors = tuple(_ordered(cur.errors))
     config = None if errors else b.build(cur)
     return Analysis(config, errors, tuple(cur.warnings), cur.dtype)
+
+
+def _rows(plan: _Plan, present: set[str]) -> list[Key]:
+    """The stages and the rows of the keys present, in table order."""
+    stages, index = plan
+    rows = [index[name] for name in present if name in index]
+    rows.extend(stages)
+    rows.sort()
+    return [key for _, key in rows]
+
+
+def _read(cur: Cursor, key: Key) -> None:
+    with contextlib.suppress(Skip):
+        key.read(cur, key)
+
+
+# (stages, rows by key name), each with its position in KEYS
+_Plan = tuple[tuple[tuple[int, Key], ...], dict[str, tuple[int, Key]]]
+
+
+def _split(rows: list[tuple[int, Key]]) -> _Plan:
+    live = [(i, k) for i, k in rows if k.read is not r.rule_noop]
+    return (tuple((i, k) for i, k in live if k.name[0] == "@"),
+            {k.name: (i, k) for i, k in live if k.name[0] != "@"})
+
+
+def _plan() -> tuple[_Plan, dict[DomainType, _Plan]]:
+    """The rows to run: every row up to the type stage, then those that apply
+    to the guest type (rows xl does not read for it are skipped)."""
+    cut = next(i for i, k in enumerate(KEYS) if k.name == "@type") + 1
+    numbered = list(enumerate(KEYS))
+    before = _split(numbered[:cut])
+    after = {t: _split([(i, k) for i, k in numbered[cut:] if t in k.types])
+             for t in (HVM, PV, PVH)}
+    return before, after
 
 
 def from_raw(raw: Any, host: HostInfo | None = None,
@@ -276,3 +308,6 @@ def from_raw(raw: Any, host: HostInfo | None = None,
 def _ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
     """Positioned errors in file order, then the global ones."""
     return sorted(diags, key=lambda d: (d.source is None, d.start))
+
+
+_BEFORE_TYPE, _AFTER_TYPE = _plan()
