@@ -111,3 +111,11 @@ def test_fast_path_builds_what_the_token_parser_builds(name: str, data: bytes) -
         except ConfigError as exc:
             results.append(str(exc))  # type: ignore[arg-type]
     assert results[0] == results[1]
+
+
+def test_every_grammar_is_packaged() -> None:
+    """Each grammar/*.lark has its xl_py/grammar twin (package data for the wheel)."""
+    for path in sorted((REPO / "grammar").glob("*.lark")):
+        twin = REPO / "xl_py" / "grammar" / path.name
+        assert twin.read_bytes() == path.read_bytes(), path.name
+        assert grammar_text(path.stem) == path.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-GRAMMARS = ("xlcfg",)
+GRAMMARS = ("xlcfg", "xm", "sxp")
 
 
 def grammar_text(name: str = "xlcfg") -> str:
