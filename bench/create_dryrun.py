@@ -7,9 +7,10 @@ One run prints three tables (see bench/README.md for what was measured here)::
 
 1. Whole-process wall time, median over every (config, run): the venv's
    ``xl-py -N create -q CFG`` console script and ``python -m
-   xl_py.cli.main`` against a bare ``python -c pass`` of the same
-   interpreter (target: <= 5x) and against the reference xl process (Debian's
-   Xen 4.17 ``xl -N create`` on the LD_PRELOAD stand-in, tests/reference/xlref),
+   xl_py.cli.main`` against a bare ``python3 -c pass`` (the interpreter the
+   venv was made from; target: <= 5x), the venv's ``python -c pass``, and
+   the reference xl process (Debian's Xen 4.17 ``xl -N create`` on the
+   LD_PRELOAD stand-in, tests/reference/xlref),
    over configs/xl/*.cfg and an evenly spaced sample of tests/data/xl.  The
    commands are interleaved per run so that load on the machine hits all alike.
 2. In-process throughput over every valid tests/data/xl config (those with a
@@ -50,7 +51,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-PASS_TARGET = 5.0  # cold create -N <= 5x python -c pass
+PASS_TARGET = 5.0  # cold create -N <= 5x a bare python3 -c pass
 RATE_TARGET = 2000.0  # in-process configs per second
 
 
@@ -111,7 +112,16 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
+
+
 def cmd_pass(case: Case) -> tuple[list[str], dict[str, str]]:
+    """The bare interpreter the venv was made from (no venv site-packages)."""
+    return [BASE_PYTHON, "-c", "pass"], _env()
+
+
+def cmd_venv_pass(case: Case) -> tuple[list[str], dict[str, str]]:
+    """The venv's interpreter: site also runs the editable install's finder."""
     return [sys.executable, "-c", "pass"], _env()
 
 
@@ -146,7 +156,8 @@ def time_once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, i
 
 def whole_process(cases: Sequence[Case], runs: int, reference: bool) -> list[Timings]:
     commands: list[tuple[Timings, Command]] = [
-        (Timings("python -c pass"), cmd_pass),
+        (Timings("python3 -c pass (bare)"), cmd_pass),
+        (Timings("venv python -c pass"), cmd_venv_pass),
         (Timings("xl-py -N create (console script)"), cmd_script),
         (Timings("python -m xl_py.cli.main -N create"), cmd_module),
     ]
@@ -360,14 +371,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"1. whole process: {len(cases)} configs x {opts.runs} runs, median wall time")
     timings = whole_process(cases, opts.runs, reference)
     base = timings[0].median
-    ref = timings[3].median if reference else float("nan")
+    ref = timings[-1].median if reference else float("nan")
     for t in timings:
-        ratio = f"{t.median / base:5.2f}x python -c pass"
+        ratio = f"{t.median / base:5.2f}x python3 -c pass"
         vs_ref = f"   {t.median / ref:5.2f}x xl" if reference else ""
         fails = f"   ({t.failures} non-zero exits)" if t.failures else ""
         print(f"   {t.label:<40} {ms(t.median)}   {ratio}{vs_ref}{fails}")
-    script = timings[1].median
-    print(f"   target: xl-py <= {PASS_TARGET:.0f}x python -c pass: "
+    script = timings[2].median
+    print(f"   target: xl-py <= {PASS_TARGET:.0f}x python3 -c pass: "
           f"{'met' if script <= PASS_TARGET * base else 'MISSED'} ({script / base:.2f}x)")
     result["process"] = {t.label: {"median_s": t.median, "runs": len(t.seconds),
                                    "failures": t.failures} for t in timings}
