@@ -258,6 +258,20 @@ class Rule:
         return re.compile(f"({self.pattern})(?:{self.context})" if self.context
                           else f"({self.pattern})")
 
+    def first_chars(self) -> frozenset[str] | None:
+        """The characters a match can start with, None when not a literal."""
+        pattern = self.pattern
+        if pattern.startswith("(?:") and pattern.find(")") > 0:
+            alternatives = pattern[3:pattern.find(")")].split("|")
+        else:
+            alternatives = [pattern]
+        firsts = set()
+        for alt in alternatives:
+            if not alt[:1].isalpha() or alt[1:2] in ("?", "*", "{"):
+                return None
+            firsts.add(alt[0])
+        return frozenset(firsts)
+
 
 _P = "[^,]*,?"
 RULES: tuple[Rule, ...] = (
@@ -300,7 +314,18 @@ RULES: tuple[Rule, ...] = (
     Rule("[^=,]*,|[^=,]+,?", _positional),
     Rule(".", _bad_syntax),
 )
-_COMPILED = tuple((rule.compiled(), rule.action) for rule in RULES)
+_COMPILED = tuple((rule.compiled(), rule.action, rule.first_chars()) for rule in RULES)
+_BY_FIRST: dict[str, tuple[tuple[re.Pattern[str], Action], ...]] = {}
+
+
+def _candidates(char: str) -> tuple[tuple[re.Pattern[str], Action], ...]:
+    """The rules that can match at a ``char``, in rule order (cached)."""
+    rules = _BY_FIRST.get(char)
+    if rules is None:
+        rules = tuple((rx, act) for rx, act, firsts in _COMPILED
+                      if firsts is None or char in firsts)
+        _BY_FIRST[char] = rules
+    return rules
 
 KNOWN_PARAMETERS = ("target=", "format=", "vdev=", "access=", "devtype=", "backend=",
                     "backendtype=", "specification=", "script=", "direct-io-safe",
@@ -313,7 +338,7 @@ def _scan(scan: _Scan) -> None:
     pos, spec = 0, scan.spec
     while pos < len(spec):
         best: tuple[int, re.Match[str], Action] | None = None
-        for rx, action in _COMPILED:
+        for rx, action in _candidates(spec[pos]):
             m = rx.match(spec, pos)
             if m is not None and m.end() > pos and (best is None or m.end() > best[0]):
                 best = (m.end(), m, action)
