@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from data.syntax.cases import all_cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xl_py.errors import ConfigError
 from xl_py.settings.raw import RawDomain
@@ -209,3 +211,57 @@ def test_corpus_read_like_libxlutil(reference: Any) -> None:
             differ.append((name, xl[name].get("report"), result))
     print(f"\ncorpus: {same}/{len(files)} read identically ({accepted} accepted by xl)")
     assert not differ, differ
+
+
+# -- random token soups: the same verdict and values as libxlutil -------------
+
+SOUP = ["a", "b.c", "x_1", "0", "12", "0x1f", "12abz", "'s'", '"d"', "'q\\''", "\"a'b\"",
+        "=", "+=", ",", ";", "[", "]", "\n", " ", "\t", "# c\n", "-", ".", "(", ":", "X",
+        "/", "'open", "\r", "é", "'é'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SOUP), max_size=25))
+def test_token_soup_like_libxlutil(reference: Any, tokens: list[str]) -> None:
+    data = ("".join(tokens) + "\n").encode()
+    xl = reference.xlu_parse_text(data, name="soup.cfg", keys=[], all_keys=True)
+    ok, result = ours(data)
+    assert ok == (xl["rc"] == 0), (data, xl.get("report"), result)
+    if ok:
+        assert result == xl["values"], data
+
+
+def _seed_configs() -> list[bytes]:
+    seeds = [d for n, d in CASES.items() if n not in DIFFERENCES and b"\\" not in d]
+    seeds += [p.read_bytes() for p in _corpus_files() if p.suffix == ".cfg"]
+    return [s for s in seeds if b"\\" not in s and b"\0" not in s and len(s) < 5000]
+
+
+@st.composite
+def _mutated_config(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(_seed_configs())))
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data)))
+        chunk = draw(st.sampled_from([b"[", b"]", b",", b"'", b'"', b"\n", b"#", b"=", b"+=",
+                                      b";", b"(", b"0x", b"A", b" ", b"", b"-", b"x"]))
+        data[pos:pos + draw(st.integers(0, 3))] = chunk
+    return bytes(data) + b"\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_mutated_config())
+def test_mutated_configs_like_libxlutil(reference: Any, data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # a documented difference (invalid UTF-8 outside comments)
+    xl = reference.xlu_parse_text(data, name="mut.cfg", keys=[], all_keys=True)
+    ok, result = ours(data)
+    if DEEP_RE.search(data):
+        return
+    assert ok == (xl["rc"] == 0), (data, xl.get("report"), result)
+    if ok:
+        assert result == xl["values"], data
+
+
+DEEP_RE = re.compile(rb"\[{101}")
