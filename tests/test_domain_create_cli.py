@@ -115,3 +115,22 @@ def test_all_errors_at_once(tmp_path: Path) -> None:
     rc, out, err = create("-N", "create", "-q", str(cfg))
     assert (rc, out) == (1, "")
     assert err.count("error:") == 2
+
+
+def test_ms_vm_genid_generate_is_16_random_bytes(tmp_path: Path) -> None:
+    cfg = tmp_path / "g.cfg"
+    cfg.write_text('name = "g"\ntype = "hvm"\nms_vm_genid = "generate"\n')
+    _, first, _ = create("-N", "create", "-q", str(cfg))
+    _, second, _ = create("-N", "create", "-q", str(cfg))
+    genid = json.loads(first)["b_info"]["type.hvm"]["ms_vm_genid"]
+    assert len(genid) == 16 and all(0 <= b < 256 for b in genid) and any(genid)
+    assert genid != json.loads(second)["b_info"]["type.hvm"]["ms_vm_genid"]
+
+
+def test_uuid_is_random_when_not_given_and_kept_when_given(tmp_path: Path) -> None:
+    _, one, _ = create("-N", "create", "-q", str(PV))
+    _, two, _ = create("-N", "create", "-q", str(PV))
+    assert json.loads(one)["c_info"]["uuid"] != json.loads(two)["c_info"]["uuid"]
+    _, fixed, _ = create("-N", "create", "-q", str(PV),
+                         'uuid="3F1B2C9A-52D4-4C0E-9A4E-6F2B7D1C8E90"')
+    assert json.loads(fixed)["c_info"]["uuid"] == "3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90"
