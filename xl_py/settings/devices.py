@@ -15,7 +15,7 @@ nested list (``vsnd`` is the exception: a list of lists).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from xl_py._types import HostInfo
@@ -82,7 +82,7 @@ class _State:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.rdm: dev.RdmReserve | None = None
-        self.pci_defaults = dev.DevicePci()
+        self.pci_defaults: dict[str, Any] = {}
 
     def site(self, atom: Atom, what: str) -> SpecSite:
         start = atom.span[0] + (1 if atom.quoted else 0)
@@ -139,7 +139,7 @@ def read_pci_defaults(st: _State) -> None:
         fields["rdm_policy"] = st.rdm.policy
     elif st.ctx.domain_type is not DomainType.HVM:
         fields["rdm_policy"] = dev.RdmReservePolicy.STRICT
-    st.pci_defaults = replace(st.pci_defaults, **fields)
+    st.pci_defaults = fields
 
 
 def read_rdm(st: _State) -> None:
@@ -200,10 +200,9 @@ def read_channel(st: _State) -> None:
 
 def read_vif(st: _State) -> None:
     conf = st.ctx.xlconf
-    base = dev.DeviceNic(script=conf.default_vifscript, bridge=conf.default_bridge,
-                         gatewaydev=conf.default_gatewaydev,
-                         backend_domname=conf.default_vifbackend)
-    st.each("vif", "vif", lambda s, w, i: parse_vif(s, w, replace(base, devid=i)), "nics")
+    base = {"script": conf.default_vifscript, "bridge": conf.default_bridge,
+            "gatewaydev": conf.default_gatewaydev, "backend_domname": conf.default_vifbackend}
+    st.each("vif", "vif", lambda s, w, i: parse_vif(s, w, {**base, "devid": i}), "nics")
 
 
 def read_vfb(st: _State) -> None:

@@ -12,7 +12,7 @@ Grammar, as libxlutil's ``xlu_pci_parse_spec_string`` reads it::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -147,9 +147,10 @@ _NO_DEFAULTS = DevicePci()
 
 
 def parse_pci(spec: str, where: SpecSite | None = None,
-              defaults: DevicePci = _NO_DEFAULTS) -> DevicePci:
+              defaults: DevicePci | Mapping[str, Any] = _NO_DEFAULTS) -> DevicePci:
     """One ``pci=[...]`` item -> libxl_device_pci.  ``defaults`` carries the
-    pci_* top-level settings xl copies into every device first."""
+    pci_* top-level settings xl copies into every device first (a DevicePci,
+    or its non-default fields as a mapping)."""
     site = (where or SpecSite.standalone(spec, "pci")).named("pci")
     try:
         fields = _parse_pci_fields(spec)
@@ -161,7 +162,9 @@ def parse_pci(spec: str, where: SpecSite | None = None,
                    else "no PCI address (BDF) or name= given")
         raise site.error(message, 0, len(spec),
                          expected=f"exactly one of {BDF_FORM} / bdf= and name=")
-    return replace(defaults, **fields)
+    if isinstance(defaults, DevicePci):
+        return replace(defaults, **fields)
+    return DevicePci(**{**defaults, **fields})
 
 
 def _parse_pci_fields(spec: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ same device and reports those items as positioned warnings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -137,16 +138,19 @@ VIF_OPTIONS = OptionTable((
 
 
 def parse_vif(spec: str, where: SpecSite | None = None,
-              defaults: DeviceNic | None = None) -> DeviceNic:
+              defaults: DeviceNic | Mapping[str, Any] | None = None) -> DeviceNic:
     """One ``vif=[...]`` item -> libxl_device_nic, starting from ``defaults``
-    (devid and xl.conf's vif.default.* values)."""
+    (devid and xl.conf's vif.default.* values: a DeviceNic, or its non-default
+    fields as a mapping, which is cheaper)."""
     site = (where or SpecSite.standalone(spec, "vif")).named("vif")
     fields: dict[str, Any] = {}
     for tok in strtok(spec):
         fields["_after"] = spec[tok.end + 1:]
         apply_vif_item(tok, fields, site)
     fields.pop("_after", None)
-    return replace(defaults or DeviceNic(), **fields)
+    if isinstance(defaults, DeviceNic):
+        return replace(defaults, **fields)
+    return DeviceNic(**{**(defaults or {}), **fields})
 
 
 def apply_vif_item(tok: Token, fields: dict[str, Any], site: SpecSite) -> None:
