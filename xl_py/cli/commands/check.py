@@ -48,7 +48,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     if macs_dir is not None:
         from importlib import import_module
 
-        macs = import_module("xl_py.cli.commands.check_macs")
+        try:
+            macs = import_module("xl_py.cli.commands.check_macs")
+        except ImportError:
+            raise UsageError("check: --macs is not available in this build") from None
         code = max(code, int(macs.run_macs(ctx, macs_dir)), key=_severity_rank)
     return code
 
