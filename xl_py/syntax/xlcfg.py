@@ -322,6 +322,12 @@ class _Parser:
         if kind == "key" and self.tokens[index - 1][2] == start and \
                 self.tokens[index - 1][0] == "num":
             hint = f"a number is digits, a-f and x only; quote other text: '{self.run(start)}'"
+        if kind == "str" and index > 0 and self.tokens[index - 1][0] == "str" and \
+                self.tokens[index - 1][2] == start:
+            hint = "Python's triple-quoted strings are not xl syntax: quote text on one line"
+            self.python_at = self.tokens[index - 1][1] if self.python_at < 0 else self.python_at
+        elif kind == "str" and expected == EXPECTED_KEY:
+            hint = "keys are not quoted: " + self.text[start + 1:end - 1] + " = ..."
         if kind == "key" and expected == EXPECTED_OP and index > 0 and \
                 self.text[self.tokens[index - 1][1]:self.tokens[index - 1][2]] in _PY_WORDS:
             self.python_at = self.tokens[index - 1][1] if self.python_at < 0 else self.python_at
