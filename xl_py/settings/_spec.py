@@ -194,6 +194,7 @@ class Option:
     aliases: tuple[str, ...] = ()
     deprecated: str | None = None  # what to use instead (warns)
     flag: bool = False
+    listed: bool = True  # shown in "expected:" lists (rare options are not)
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -202,8 +203,9 @@ class Option:
 class OptionTable:
     """Lookup of :class:`Option` rows by name and alias."""
 
-    def __init__(self, rows: Iterable[Option]) -> None:
+    def __init__(self, rows: Iterable[Option], unlisted: str = "") -> None:
         self.rows = tuple(rows)
+        self.unlisted = unlisted  # how the unlisted rows are summed up
         self._by_name = {name: row for row in self.rows for name in row.names()}
 
     def __iter__(self) -> Iterator[Option]:
@@ -213,8 +215,20 @@ class OptionTable:
         return self._by_name.get(name)
 
     def accepted(self) -> str:
-        return ", ".join(row.name + ("" if row.flag else "=") for row in self.rows
-                         if row.deprecated is None)
+        names = ", ".join(row.name + ("" if row.flag else "=") for row in self.rows
+                          if row.deprecated is None and row.listed)
+        return f"{names}, {self.unlisted}" if self.unlisted else names
+
+    def hint(self, word: str) -> str | None:
+        return did_you_mean(word, [n for row in self.rows for n in row.names()])
+
+
+def did_you_mean(word: str, names: Iterable[str]) -> str | None:
+    """A "did you mean" hint for a misspelt option name, or None."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 def set_field(name: str, convert: Callable[[Token, SpecSite], Any] | None = None) -> Handler:

@@ -8,7 +8,7 @@ ignored by xl with a message (a warning here).
 from __future__ import annotations
 
 from xl_py.model.devices import ChannelPty, ChannelSocket, ChannelUnion, DeviceChannel
-from xl_py.settings._spec import SpecSite, Token, strtok
+from xl_py.settings._spec import SpecSite, Token, did_you_mean, strtok
 
 CONNECTIONS = ("pty", "socket")
 
@@ -53,7 +53,8 @@ def parse_channel(spec: str, where: SpecSite | None = None, devid: int = -1) -> 
             connection = value
         else:
             site.warn(f"unknown channel parameter '{key.text}' (xl ignores it)",
-                      key.start, key.end, expected="backend=, name=, connection=, path=")
+                      key.start, key.end, expected="backend=, name=, connection=, path=",
+                      hint=did_you_mean(key.text, ("backend", "name", "connection", "path")))
     u: ChannelUnion
     if connection is None:
         raise site.error("no connection= given", 0, len(spec), expected="connection=pty | "

@@ -23,7 +23,7 @@ from typing import Any
 from xl_py.errors import ConfigValueError, Diagnostic
 from xl_py.model._base import Defbool
 from xl_py.model.devices import DeviceDisk, DiskBackend, DiskFormat, DiskSpecification
-from xl_py.settings._spec import SpecSite, Token
+from xl_py.settings._spec import SpecSite, Token, did_you_mean
 
 FORMATS = {"": DiskFormat.RAW, "raw": DiskFormat.RAW, "qcow": DiskFormat.QCOW,
            "qcow2": DiskFormat.QCOW2, "vhd": DiskFormat.VHD, "empty": DiskFormat.EMPTY,
@@ -160,7 +160,8 @@ def _target(scan: _Scan, tok: Token) -> bool:
 def _unknown_param(scan: _Scan, tok: Token) -> bool:
     key = tok.text.split("=", 1)[0]
     scan.err(f"unknown parameter '{key}'", Token(key, tok.start),
-             expected=", ".join(KNOWN_PARAMETERS))
+             expected=", ".join(KNOWN_PARAMETERS),
+             hint=did_you_mean(key, [k.rstrip("=") for k in KNOWN_PARAMETERS]))
     return True
 
 

@@ -24,7 +24,7 @@ from xl_py.model.devices import (
     RdmReservePolicy,
     RdmReserveStrategy,
 )
-from xl_py.settings._spec import SpecSite, Token, atoi, strtoul
+from xl_py.settings._spec import SpecSite, Token, atoi, did_you_mean, strtoul
 
 BDF_FORM = "[DDDD:]BB:DD.F or [DDDD:]BB:DD.* (hex)"
 RDM_POLICIES = {"strict": RdmReservePolicy.STRICT, "relaxed": RdmReservePolicy.RELAXED,
@@ -34,9 +34,10 @@ RDM_POLICIES = {"strict": RdmReservePolicy.STRICT, "relaxed": RdmReservePolicy.R
 class _Bad(Exception):
     """A positioned complaint inside the pci spec: (message, start, end)."""
 
-    def __init__(self, message: str, start: int, end: int, expected: str | None = None):
+    def __init__(self, message: str, start: int, end: int, expected: str | None = None,
+                 hint: str | None = None):
         super().__init__(message)
-        self.start, self.end, self.expected = start, end, expected
+        self.start, self.end, self.expected, self.hint = start, end, expected, hint
 
 
 def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
@@ -155,7 +156,8 @@ def parse_pci(spec: str, where: SpecSite | None = None,
     try:
         fields = _parse_pci_fields(spec)
     except _Bad as bad:
-        raise site.error(bad.args[0], bad.start, bad.end, expected=bad.expected) from None
+        raise site.error(bad.args[0], bad.start, bad.end, expected=bad.expected,
+                         hint=bad.hint) from None
     has_bdf, has_name = fields.pop("_bdf", False), fields.pop("_name", False)
     if has_bdf == has_name:
         message = ("both a PCI address and name= given" if has_bdf
@@ -198,7 +200,7 @@ def _parse_pci_fields(spec: str) -> dict[str, Any]:
         option = PCI_OPTIONS.get(key.text)
         if option is None:
             raise _Bad(f"unknown option '{key.text}'", key.start, key.end,
-                       ", ".join(PCI_OPTIONS))
+                       ", ".join(PCI_OPTIONS), did_you_mean(key.text, PCI_OPTIONS))
         option.handle(value, fields)
         pos = comma + 1 if comma < len(spec) else comma
     return fields

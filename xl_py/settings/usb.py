@@ -61,7 +61,7 @@ def _apply(spec: str, table: OptionTable, site: SpecSite) -> dict[str, Any]:
         if pair is None or option is None:
             key = tok if pair is None else pair[0]
             raise site.error(f"unknown option '{key.text}'", key.start, key.end,
-                             expected=table.accepted())
+                             expected=table.accepted(), hint=table.hint(key.text))
         option.handle(pair[1], fields, site)
     return fields
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from xl_py.model.devices import ConnectorParam, DeviceVdispl
-from xl_py.settings._spec import SpecSite, Token, strtok, strtoul
+from xl_py.settings._spec import SpecSite, Token, did_you_mean, strtok, strtoul
 
 _RESOLUTION = re.compile(r"\s*\+?(\d+)x\s*\+?(\d+)")
 _NUMBER = re.compile(r"\s*\+?\d")
@@ -51,7 +51,8 @@ def parse_vdispl(spec: str, where: SpecSite | None = None, devid: int = -1) -> D
         if pair is None or key not in ("backend", "be-alloc", "connectors"):
             bad = tok if pair is None else pair[0]
             raise site.error(f"unknown option '{bad.text}'", bad.start, bad.end,
-                             expected=KEYS)
+                             expected=KEYS,
+                             hint=did_you_mean(bad.text, ("backend", "be-alloc", "connectors")))
         value = pair[1]
         if key == "backend":
             backend = value.text

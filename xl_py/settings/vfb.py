@@ -80,7 +80,8 @@ def parse_vfb(spec: str, where: SpecSite | None = None, devid: int = -1) -> Devi
         option = VFB_OPTIONS.get(pair[0].text)
         if option is None:
             site.warn(f"unknown option '{pair[0].text}' (xl ignores it)", pair[0].start,
-                      pair[0].end, expected=VFB_OPTIONS.accepted())
+                      pair[0].end, expected=VFB_OPTIONS.accepted(),
+                      hint=VFB_OPTIONS.hint(pair[0].text))
             continue
         option.handle(pair[1], fields, site)
     return DeviceVfb(devid=devid, vnc=VncInfo(**fields["vnc"]), sdl=SdlInfo(**fields["sdl"]),
@@ -139,7 +140,7 @@ def parse_vkb(spec: str, where: SpecSite | None = None, devid: int = -1) -> Devi
         if pair is None or option is None:
             key = tok if pair is None else pair[0]
             raise site.error(f"unknown option '{key.text}'", key.start, key.end,
-                             expected=VKB_OPTIONS.accepted())
+                             expected=VKB_OPTIONS.accepted(), hint=VKB_OPTIONS.hint(key.text))
         option.handle(pair[1], fields, site)
     vkb = replace(DeviceVkb(devid=devid), **fields)
     if vkb.backend_type is VkbBackend.UNKNOWN:

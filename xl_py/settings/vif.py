@@ -132,9 +132,9 @@ VIF_OPTIONS = OptionTable((
     Option("trusted", set_const("trusted", Defbool.TRUE), flag=True),
     Option("untrusted", set_const("trusted", Defbool.FALSE), flag=True),
     Option("accel", _accel, deprecated="nothing: xl does not support it"),
-    Option("forwarddev", set_field("coloft_forwarddev")),
-    *(Option(key, set_field(key)) for key in COLO_KEYS),
-))
+    Option("forwarddev", set_field("coloft_forwarddev"), listed=False),
+    *(Option(key, set_field(key), listed=False) for key in COLO_KEYS),
+), unlisted="and the colo_*= options of COLO")
 
 
 def parse_vif(spec: str, where: SpecSite | None = None,
@@ -158,7 +158,8 @@ def apply_vif_item(tok: Token, fields: dict[str, Any], site: SpecSite) -> None:
     option = VIF_OPTIONS.get(tok.text if pair is None else pair[0].text)
     if option is None or option.flag != (pair is None):
         site.warn(f"unrecognized argument '{tok.text}' (xl ignores it)", tok.start, tok.end,
-                  expected=VIF_OPTIONS.accepted())
+                  expected=VIF_OPTIONS.accepted(),
+                  hint=VIF_OPTIONS.hint(tok.text if pair is None else pair[0].text))
         return
     if option.deprecated and option.name != "accel":
         site.warn(f"{option.name}= is deprecated, use {option.deprecated}=", tok.start,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from xl_py.model.devices import DeviceP9, DevicePvcallsif, DeviceVtpm
-from xl_py.settings._spec import SpecSite, Token, strtok
+from xl_py.settings._spec import SpecSite, Token, did_you_mean, strtok
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}")
@@ -38,7 +38,8 @@ def _pairs(spec: str, keys: tuple[str, ...], site: SpecSite,
         key, value = pair
         if key.text not in keys:
             raise site.error(f"unknown option '{key.text}'", key.start, key.end,
-                             expected=", ".join(k + "=" for k in keys))
+                             expected=", ".join(k + "=" for k in keys),
+                             hint=did_you_mean(key.text, keys))
         if checks and key.text in checks:
             checks[key.text](value, site)
         found[key.text] = value
