@@ -27,8 +27,12 @@ from xl_py.model._base import Bitmap, CpuidPolicy, KeyValueList
 INDENT = "    "
 
 _BUILTINS = (Bitmap, KeyValueList, CpuidPolicy)
-_FieldPlan = tuple[tuple[str, Any, bool], ...]  # (name, default, always)
+_ALWAYS, _ARRAY, _SCALAR = 0, 1, 2
+# per struct class: (field name, default, kind)
+_FieldPlan = tuple[tuple[str, Any, int], ...]
 _PLANS: dict[type, _FieldPlan] = {}
+_STRUCT_TYPES: dict[type, bool] = {}
+_PADS = [INDENT * n for n in range(64)]
 
 
 def to_json(config: object) -> str:
@@ -37,9 +41,6 @@ def to_json(config: object) -> str:
     _value(config, 0, out)
     out.append("\n")
     return "".join(out)
-
-
-_STRUCT_TYPES: dict[type, bool] = {}
 
 
 def _is_struct(val: object) -> bool:
@@ -52,7 +53,7 @@ def _is_struct(val: object) -> bool:
 
 
 def _plan(cls: type) -> _FieldPlan:
-    """Per-class list of printable fields: (name, default, always-print)."""
+    """Per-class list of printable fields (IDL const fields left out)."""
     plan = _PLANS.get(cls)
     if plan is None:
         rows = []
@@ -65,27 +66,46 @@ def _plan(cls: type) -> _FieldPlan:
                 default = f.default_factory()
             else:
                 default = None
-            rows.append((f.name, default, _is_struct(default)))
-        plan = tuple(rows)
-        _PLANS[cls] = plan
+            kind = _ALWAYS if _is_struct(default) else \
+                _ARRAY if isinstance(default, tuple) else _SCALAR
+            rows.append((f.name, default, kind))
+        plan = _PLANS[cls] = tuple(rows)
     return plan
 
 
+def _pad(depth: int) -> str:
+    return _PADS[depth] if depth < len(_PADS) else INDENT * depth
+
+
 def _struct(obj: Any, depth: int, out: list[str]) -> None:
-    """A struct: the fields gentypes.py's get_default_expr lets through."""
-    entries: list[tuple[str, Any]] = []
-    for name, default, always in _plan(type(obj)):
+    """A struct: the fields gentypes.py's get_default_expr lets through,
+    written as a yajl map as they are found."""
+    inner = _pad(depth + 1)
+    out.append("{\n")
+    sep = ""
+    for name, default, kind in _plan(type(obj)):
         val = getattr(obj, name)
         if val is None:
             continue
-        if always or _is_struct(val):
-            entries.append((_key(name, val), val))
-        elif isinstance(val, tuple):
-            if val:
-                entries.append((name, val))
-        elif val != default and (not isinstance(val, _BUILTINS) or bool(val)):
-            entries.append((name, val))
-    _map(entries, depth, out)
+        if kind == _SCALAR:
+            if val == default or (isinstance(val, _BUILTINS) and not val):
+                continue
+            if _is_struct(val):  # a keyed union held in a field defaulting to None
+                name = _key(name, val)
+        elif kind == _ARRAY:
+            if not val:
+                continue
+        else:
+            name = _key(name, val)
+        out.append(sep)
+        out.append(inner)
+        out.append(_string(name))
+        out.append(": ")
+        _value(val, depth + 1, out)
+        sep = ",\n"
+    out.append("\n")
+    out.append(_pad(depth))
+    out.append("}")
 
 
 def _key(name: str, val: object) -> str:
@@ -97,46 +117,45 @@ def _key(name: str, val: object) -> str:
 
 def _map(entries: list[tuple[str, Any]], depth: int, out: list[str]) -> None:
     """yajl beautify: one entry a line; an empty map is '{', blank line, '}'."""
-    pad = INDENT * (depth + 1)
+    inner = _pad(depth + 1)
     out.append("{\n")
-    first = True
+    sep = ""
     for key, val in entries:
-        if not first:
-            out.append(",\n")
-        first = False
-        out.append(pad)
+        out.append(sep)
+        out.append(inner)
         out.append(_string(key))
         out.append(": ")
         _value(val, depth + 1, out)
+        sep = ",\n"
     out.append("\n")
-    out.append(INDENT * depth)
+    out.append(_pad(depth))
     out.append("}")
 
 
 def _array(items: list[Any] | tuple[Any, ...], depth: int, out: list[str]) -> None:
-    pad = INDENT * (depth + 1)
+    inner = _pad(depth + 1)
     out.append("[\n")
-    first = True
+    sep = ""
     for item in items:
-        if not first:
-            out.append(",\n")
-        first = False
-        out.append(pad)
+        out.append(sep)
+        out.append(inner)
         _value(item, depth + 1, out)
+        sep = ",\n"
     out.append("\n")
-    out.append(INDENT * depth)
+    out.append(_pad(depth))
     out.append("]")
 
 
 def _value(val: Any, depth: int, out: list[str]) -> None:
-    if _is_struct(val):
-        _struct(val, depth, out)
-    elif isinstance(val, bool):
-        out.append("true" if val else "false")
-    elif isinstance(val, int):
-        out.append(str(val))
-    elif isinstance(val, str):
+    cls = type(val)
+    if cls is str:
         out.append(_string(val))
+    elif cls is int:
+        out.append(str(val))
+    elif cls is bool:
+        out.append("true" if val else "false")
+    elif _is_struct(val):
+        _struct(val, depth, out)
     elif isinstance(val, enum.Enum):
         out.append(_string(str(val.value)))
     elif isinstance(val, tuple | list):
@@ -149,6 +168,10 @@ def _value(val: Any, depth: int, out: list[str]) -> None:
         _map(list(val.items), depth, out)
     elif isinstance(val, CpuidPolicy):
         _map(_cpuid_entries(val), depth, out)
+    elif isinstance(val, int):
+        out.append(str(int(val)))
+    elif isinstance(val, str):
+        out.append(_string(str(val)))
     elif val is None:
         out.append("null")
     else:
