@@ -227,7 +227,10 @@ def did_you_mean(word: str, names: Iterable[str]) -> str | None:
     """A "did you mean" hint for a misspelt option name, or None."""
     import difflib
 
-    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.75)
+    names = list(names)
+    if word in names:  # a bare option name: its value is missing
+        return f"{word} takes a value: write {word}=VALUE"
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.75)
     return f"did you mean '{close[0]}'?" if close else None
 
 
