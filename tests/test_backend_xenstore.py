@@ -400,6 +400,20 @@ def test_eagain_daemon_really_fails_commits(xenstored: tuple[str, str]) -> None:
     assert failures > 0
 
 
+def test_pyxs_transport_reads_and_writes_the_same(sock: str) -> None:
+    via_pyxs = XsClient(sock, transport="pyxs")
+    plain = XsClient(sock)
+    try:
+        assert via_pyxs.transport_name == "pyxs" and plain.transport_name == "socket"
+        assert XenstoreBackend(client=via_pyxs).list_domains() == \
+            XenstoreBackend(client=plain).list_domains()
+        via_pyxs.transaction(lambda t: t.write("/tool/xlpy-pyxs", "1"))
+        assert plain.read("/tool/xlpy-pyxs") == "1"
+    finally:
+        via_pyxs.close()
+        plain.close()
+
+
 def test_missing_xenstored_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable) as info:
         XsClient(str(tmp_path / "nosocket"))

@@ -1,8 +1,10 @@
-"""A xenstore client on pyxs's connections: pipelined reads, retried transactions.
+"""A xenstore client: pipelined reads, retried transactions, watches.
 
-pyxs supplies the transport (unix socket or /dev/xen/xenbus), the wire
-operations and the packet format; this module adds what the toolstack needs on
-top:
+It speaks xenstore's wire protocol (xs_wire.h: a 16-byte header, then the
+payload) over a transport: a plain unix socket (XENSTORED_PATH, the default,
+so ``xl-py list`` does not pay for importing pyxs), or pyxs's connection
+classes, always for ``/dev/xen/xenbus`` and on request for the socket
+(``XL_PY_XS_TRANSPORT=pyxs``).  On top it adds what the toolstack needs:
 
 * :meth:`XsClient.batch` sends many requests before reading the replies (a
   window at a time, so neither side's socket buffer can fill up), which is how
@@ -10,7 +12,7 @@ top:
 * :meth:`XsClient.transaction` runs a function inside a xenstore transaction
   and runs it again from scratch when the commit answers ``EAGAIN`` (another
   writer got there first, or oxenstored's ``test-eagain``), so no write is lost;
-* :meth:`XsClient.watch` waits for a path to change (pyxs's Monitor).
+* :meth:`XsClient.watch` / :meth:`XsClient.next_event` wait for a path to change.
 
 pyxs is imported here and only here.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,23 +60,22 @@ def default_socket_path(environ: dict[str, str] | None = None) -> str:
 class XsClient:
     """One connection to xenstored; not thread-safe (one per command)."""
 
-    def __init__(self, socket_path: str | None = None, xenbus_path: str | None = None) -> None:
-        try:
-            from pyxs.connection import UnixSocketConnection, XenBusConnection
-            from pyxs.exceptions import PyXSError
-        except ImportError as exc:
-            raise BackendUnavailable(
-                "the xenstore backend needs pyxs: pip install 'xl_py[runtime]'") from exc
+    def __init__(self, socket_path: str | None = None, xenbus_path: str | None = None,
+                 transport: str | None = None) -> None:
+        """``transport``: "pyxs" or "socket" (default: pyxs for xenbus, the stdlib
+        socket for a unix socket unless XL_PY_XS_TRANSPORT=pyxs; same wire bytes,
+        but ``xl-py list`` starts faster without importing pyxs)."""
         self.path = xenbus_path or socket_path or default_socket_path()
-        conn: Any = (XenBusConnection(xenbus_path) if xenbus_path
-                     else UnixSocketConnection(self.path))
+        kind = transport or ("pyxs" if xenbus_path else
+                             os.environ.get("XL_PY_XS_TRANSPORT", "socket"))
         try:
-            conn.connect()
-        except (PyXSError, OSError) as exc:
+            self._transport, self._close = (_pyxs_transport(self.path, bool(xenbus_path))
+                                            if kind == "pyxs" else _socket_transport(self.path))
+        except OSError as exc:
             raise BackendUnavailable(
                 f"cannot connect to xenstored at {self.path}: is xenstored running? "
                 f"({_reason(exc)})") from exc
-        self._conn = conn
+        self.transport_name = kind
         self._buf = bytearray()
         self._rq = 0
         self.tx = 0
@@ -81,7 +83,7 @@ class XsClient:
 
     # -- wire ----------------------------------------------------------------
     def close(self) -> None:
-        self._conn.close()
+        self._close()
 
     def _send(self, packets: Sequence[tuple[int, bytes, int]]) -> list[int]:
         out = bytearray()
@@ -91,13 +93,13 @@ class XsClient:
             ids.append(self._rq)
             out += _HEADER.pack(op, self._rq, tx, len(payload)) + payload
         try:
-            self._conn.transport.send(bytes(out))
+            self._transport.send(bytes(out))
         except OSError as exc:
             raise BackendError(f"xenstore connection lost: {exc}") from exc
         return ids
 
     def _recv_exact(self, size: int) -> bytes:
-        sock = self._conn.transport
+        sock = self._transport
         while len(self._buf) < size:
             chunk = sock.sock.recv(max(65536, size - len(self._buf))) if hasattr(
                 sock, "sock") else sock.recv(size - len(self._buf))
@@ -248,7 +250,7 @@ class XsClient:
         """The next watch event (path, token), or None after ``timeout`` seconds."""
         if self._events:
             return self._events.pop(0)
-        sock = self._conn.transport.sock
+        sock = self._transport.sock
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not self._events:
@@ -261,6 +263,44 @@ class XsClient:
         finally:
             sock.settimeout(None)
         return self._events.pop(0)
+
+
+class _Socket:
+    """A unix stream socket with the two methods the client uses."""
+
+    def __init__(self, path: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+
+def _socket_transport(path: str) -> tuple[Any, Callable[[], None]]:
+    transport = _Socket(path)
+    return transport, transport.sock.close
+
+
+def _pyxs_transport(path: str, xenbus: bool) -> tuple[Any, Callable[[], None]]:
+    """pyxs's connection classes: /dev/xen/xenbus (with its zero-length-read quirk
+    handled) or the unix socket."""
+    try:
+        from pyxs.connection import UnixSocketConnection, XenBusConnection
+        from pyxs.exceptions import PyXSError
+    except ImportError as exc:
+        raise BackendUnavailable(
+            "the xenstore backend needs pyxs for /dev/xen/xenbus: "
+            "pip install 'xl_py[runtime]'") from exc
+    conn: Any = XenBusConnection(path) if xenbus else UnixSocketConnection(path)
+    try:
+        conn.connect()
+    except PyXSError as exc:
+        raise OSError(str(exc)) from exc
+    return conn.transport, conn.close
 
 
 def _enc(payload: str | bytes) -> bytes:
