@@ -220,6 +220,9 @@ class OptionTable:
         return f"{names}, {self.unlisted}" if self.unlisted else names
 
     def hint(self, word: str) -> str | None:
+        row = self.get(word)
+        if row is not None and row.flag:
+            return f"{word} takes no value: write just {word}"
         return did_you_mean(word, [n for row in self.rows for n in row.names()])
 
 
