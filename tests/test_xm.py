@@ -193,7 +193,11 @@ def test_hostile_file_runs_nothing(tmp_path: Path) -> None:
     ("x = '%0999999999d' % 1\n",
      "t.cfg:1:5: error: '%' format with a huge or '*' width: not run"),
     ("import re\nx = re.search('(a+)+$', 'a' * 40 + 'b')\n",
-     "t.cfg:2:5: error: re.search() with a quantified group or a long subject: not run"),
+     "t.cfg:2:5: error: re.search() with a quantified group, more than two quantifiers or "
+     "a long subject: not run"),
+    ("import re\nx = re.search(r'\\d*\\d*\\d*x', '1' * 1000)\n",
+     "t.cfg:2:5: error: re.search() with a quantified group, more than two quantifiers or "
+     "a long subject: not run"),
     ("x = 10 ** 5000 * 10 ** 5000 * 10 ** 5000 * 10 ** 5000 * 10 ** 5000\n",
      "t.cfg:1:5: error: integer product larger than 65536 bits: not run"),
 ])

@@ -44,7 +44,7 @@ MAX_DEPTH = 100  # expression evaluation depth
 MAX_SIZE = 1 << 20  # characters / items in one value
 MAX_INT_BITS = 65536
 MAX_FORMAT_WIDTH = 4096
-MAX_REGEX_SUBJECT = 4096
+MAX_REGEX_SUBJECT = 1024
 
 Value = Any  # str | int | float | bool | None | list | tuple | dict of those
 
@@ -384,14 +384,19 @@ _STR_METHODS = frozenset({
 _LIST_METHODS = frozenset({"append", "extend", "index", "count"})
 
 _SAFE_REGEX_NESTED = re.compile(r"\)[*+?{]|\\\d")  # a quantified group, a backreference
+_QUANTIFIERS = re.compile(r"(?<!\\)[*+?{]")
 
 
 def _regex(fn: str, args: list[Value], node: Any) -> Value:
     if len(args) != 2 or not all(isinstance(a, str) for a in args):
         raise _eval_error(node, f"re.{fn}() takes a pattern and a string here")
     pattern, subject = args
-    if _SAFE_REGEX_NESTED.search(pattern) or len(subject) > MAX_REGEX_SUBJECT:
-        raise _unsafe(node, f"re.{fn}() with a quantified group or a long subject")
+    # no backtracking blow-up: no quantified groups or backreferences, at most two
+    # quantifiers (n**2 steps at worst) and a short subject
+    if (_SAFE_REGEX_NESTED.search(pattern) or len(_QUANTIFIERS.findall(pattern)) > 2
+            or len(subject) > MAX_REGEX_SUBJECT):
+        raise _unsafe(node, f"re.{fn}() with a quantified group, more than two "
+                      "quantifiers or a long subject")
     try:
         found = getattr(re, fn)(pattern, subject)
     except re.error as exc:
