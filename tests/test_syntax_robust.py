@@ -39,7 +39,7 @@ def read_everything(data: bytes) -> None:
         raw = RawDomain.from_document(parse_xlcfg(data, "fuzz.cfg"))
     except ConfigSyntaxError as exc:
         assert exc.diagnostics()
-        str(exc)
+        str(exc).encode("utf-8")  # printable on any UTF-8 terminal
         return
     for key in raw:
         for getter in (raw.get_string, raw.get_long, raw.get_defbool, raw.get_list,
@@ -47,7 +47,7 @@ def read_everything(data: bytes) -> None:
             try:
                 getter(key)
             except ConfigError as exc:
-                str(exc)
+                str(exc).encode("utf-8")
             getter(key, lenient=True)
     for warning in raw.warnings:
         warning.format()

@@ -93,8 +93,10 @@ def _escape_value(code: str, start: int, end: int,
         return _char(int(code, 8), code, start, end, problems)
     if code == "x":
         message = "'\\x' must be followed by two hex digits"
-    else:
+    elif code.isprintable():
         message = f"unknown escape '\\{code}' in a quoted string"
+    else:
+        message = f"unknown escape: a backslash before U+{ord(code):04X} in a quoted string"
     problems.append(EscapeProblem(True, message, start, end, expected=ACCEPTED))
     return None
 

@@ -341,9 +341,7 @@ class _Parser:
 
     def describe(self, index: int) -> str:
         kind, start, end = self.tokens[index]
-        word = self.text[start:end]
-        if len(word) > 40:
-            word = word[:37] + "..."
+        word = _shown(self.text[start:end])
         return {
             "nl": "end of line",
             "eof": "end of file",
@@ -379,7 +377,7 @@ class _Parser:
         end = start
         while end < len(self.text) and self.text[end] not in " \t\n]":
             end += 1
-        return self.text[begin:end]
+        return _shown(self.text[begin:end])
 
     def recover(self, index: int) -> int:
         """Skip the rest of a broken statement: to the next newline outside
@@ -418,6 +416,18 @@ class _Parser:
                 hint="it is probably a legacy xm config: convert it with "
                 "`xl-py migrate-config FILE`", code="python"))
         raise ConfigSyntaxError(diagnostics)
+
+
+def _shown(text: str) -> str:
+    """Source text quoted in a message: at most 40 characters, printable,
+    invalid bytes and control characters escaped."""
+    if len(text) > 40:
+        text = text[:37] + "..."
+    if text.isprintable():
+        return text
+    raw = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100
+                   else f"\\u{ord(ch):04x}" for ch in raw)
 
 
 def _invalid_utf8(source: Source, offset: int) -> Diagnostic:
