@@ -357,7 +357,8 @@ class _Parser:
         if char in PYTHON_CHARS and self.python_at < 0:
             self.python_at = start
         message, hint = _bad_character(char)
-        if start > 0 and self.text[start - 1].isalnum() and char not in "'\"\r":
+        if start > 0 and self.text[start - 1].isalnum() and char.isprintable() and \
+                char not in "'\"":
             hint = _GLUED_HINT.get(char, "a number is digits, a-f and x only; quote other "
                                    f"text: '{self.run(start)}'")
         elif expected in (EXPECTED_KEY, EXPECTED_OP) and char not in _BAD_ANYWHERE:
