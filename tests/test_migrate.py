@@ -423,3 +423,33 @@ def test_xl_only_keys_in_xm_files_need_a_decision() -> None:
     m = mig("name = 'g'\nvcpus = 2\nmaxvcpus = 4\n")
     assert m.get("maxvcpus") is None
     assert report(m)["maxvcpus"][0] == "decision"
+
+
+# ---- xl.cfg writing: libxlutil reads back exactly what we meant
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WRITABLE = st.text(st.characters(blacklist_categories=("Cs",),
+                                 blacklist_characters="\x00\x01\x02\x03\x04\x05\x06\x0e\x0f"
+                                 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d"
+                                 "\x1e\x1f\x7f"), max_size=30)
+
+
+@pytest.mark.reference
+@settings(max_examples=60, deadline=None)
+@given(WRITABLE, st.lists(WRITABLE, max_size=3))
+def test_libxlutil_reads_our_strings_back(reference: Any, name: str, items: list[str]) -> None:
+    text = render_keys([("name", name), ("extra", items)])
+    got = reference.xlu_parse_text(text, keys=["name:str", "extra:list"])
+    assert got["rc"] == 0, got
+    assert got["values"]["name"] == name
+    assert (got["values"].get("extra") or []) == items
+
+
+def test_unwritable_characters_are_refused() -> None:
+    from xl_py.errors import ConfigValueError
+
+    with pytest.raises(ConfigValueError, match=r"extra: control character '\\x1b' cannot be "
+                                               r"written to xl.cfg"):
+        render_keys([("extra", "colour\x1b[0m")])
