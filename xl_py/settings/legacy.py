@@ -461,6 +461,14 @@ def h_cpu_weight(ctx: _Ctx, v: LegacyValue) -> None:
     ctx.item(v, "kept", ("cpu_weight",), "")
 
 
+_XM_CREATE_OPTIONS = (
+    ("help", ""), ("help_config", ""), ("quiet", ": xl create -q"), ("path", ""),
+    ("defconfig", ": xl create -f"), ("config", ""), ("dryrun", ": xl -N create"),
+    ("xmldryrun", ""), ("skipdtd", ""), ("paused", ": xl create -p"),
+    ("console_autoconnect", ": xl create -c"), ("vncviewer-autopass", ": xl create -A"),
+)
+
+
 def _rules() -> dict[str, Handler]:
     hvm_bool = keep(as_bool, hvm_only=True)
     no_daemon = "xl has no daemon; start guests at boot with the xendomains service"
@@ -576,6 +584,9 @@ def _rules() -> dict[str, Handler]:
         ("bootloader:kernel", h_bootloader_file),
         ("bootloader:ramdisk", h_bootloader_file),
         ("bootloader:extra", h_bootloader_file),
+        # xm create's command-line options (create.py gopts.opt): not config keys
+        *((opt, drop(f"an 'xm create' command-line option, not a config key{hint}"))
+          for opt, hint in _XM_CREATE_OPTIONS),
         ("vtpm", decide("xm's vtpm (vtpm manager instances) differs from xl's vtpm stub "
                         "domains: set vtpm=['backend=...'] after creating a vtpm domain")),
     ]
