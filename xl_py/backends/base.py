@@ -14,7 +14,6 @@ anything is changed ("nothing half-done").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -31,8 +30,8 @@ SHUTDOWN_REASONS = ("poweroff", "reboot", "suspend", "crash", "watchdog", "soft_
 #: a progress callback: (what, done, total) — total 0 when unknown
 Progress = Callable[[str, int, int], None]
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
-                   r"[0-9a-fA-F]{12}$")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_UUID_GROUPS = (8, 4, 4, 4, 12)
 
 
 class NotSupported(BackendError):
@@ -289,7 +288,13 @@ class Backend(Protocol):
 
 
 def is_uuid(text: str) -> bool:
-    return bool(_UUID.match(text))
+    """32 hex digits, bare or dashed 8-4-4-4-12 (no regex: this is on list's hot path)."""
+    if "-" in text:
+        parts = text.split("-")
+        if tuple(len(p) for p in parts) != _UUID_GROUPS:
+            return False
+        text = "".join(parts)
+    return len(text) == 32 and all(c in _HEX for c in text)
 
 
 def normalise_uuid(text: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -69,16 +67,19 @@ def find_domain(ctx: Context, ident: str) -> int:
 
 
 def print_json(ctx: Context, value: object) -> None:
+    import json
+
     ctx.out(json.dumps(value, indent=4))
 
 
-_SIZE = re.compile(r"^([0-9]+)([tTgGmMkKbB]?)$")
 _SHIFT = {"t": 30, "g": 20, "m": 10, "": 10, "k": 0}
 
 
 def parse_mem_size_kb(text: str) -> int:
     """xl's parse_mem_size_kb: a number with an optional t/g/m/k/b suffix (no suffix: MiB)."""
-    m = _SIZE.match(text.strip())
+    import re
+
+    m = re.match(r"^([0-9]+)([tTgGmMkKbB]?)$", text.strip())
     if not m:
         raise OperationError(f"invalid memory size: {text}")
     value, suffix = int(m.group(1)), m.group(2).lower()
@@ -89,6 +90,8 @@ def parse_mem_size_kb(text: str) -> int:
 
 def parse_cpulist(text: str, max_cpus: int | None = None) -> tuple[int, ...] | None:
     """xl's cpu list ("all", "0-3,^2", "1,3") -> sorted cpus; None means all."""
+    import re
+
     text = text.strip()
     if text in ("all", "-1"):
         return None
