@@ -120,14 +120,14 @@ def test_largest_accepted_file_is_fast() -> None:
     data = ("disk = [ 'phy:/dev/vg/a,xvda,w' ]\n" * (MAX_BYTES // 36)).encode()
     elapsed, error = _timed(data)
     assert error is None
-    assert elapsed < 10
+    assert elapsed < 30  # linear: ~1 s on an idle core
 
 
 def test_very_long_line() -> None:
     elapsed, error = _timed("extra = '" + "x" * 2_000_000 + "'\n")
-    assert error is None and elapsed < 2
+    assert error is None and elapsed < 5
     elapsed, error = _timed("a = " + "1" * 2_000_000 + "x\n")
-    assert elapsed < 2
+    assert elapsed < 5
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000, 200_000])
@@ -135,7 +135,7 @@ def test_deep_nesting_is_an_error_not_a_recursion_error(depth: int) -> None:
     elapsed, error = _timed("a = " + "[" * depth + "]" * depth + "\n")
     assert isinstance(error, ConfigSyntaxError)
     assert f"lists are nested more than {MAX_DEPTH} deep" in str(error)
-    assert elapsed < 2
+    assert elapsed < 5
 
 
 def test_nesting_at_the_limit_is_fine() -> None:
@@ -151,7 +151,7 @@ def test_nesting_at_the_limit_is_fine() -> None:
 ])
 def test_no_regex_backtracking_blowup(text: str) -> None:
     elapsed, _ = _timed(text)
-    assert elapsed < 0.5
+    assert elapsed < 2  # exponential backtracking would take minutes
 
 
 def test_many_errors_stop_at_twenty() -> None:
@@ -165,4 +165,4 @@ def test_many_errors_stop_at_twenty() -> None:
 def test_many_items_and_keys() -> None:
     elapsed, error = _timed("a = [" + "1," * 200_000 + "]\n" +
                             "".join(f"k{i} = {i}\n" for i in range(50_000)))
-    assert error is None and elapsed < 5
+    assert error is None and elapsed < 15
