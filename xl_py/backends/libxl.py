@@ -161,7 +161,9 @@ class LibxlBackend(BackendBase):
         toollog.xtl_createlogger_stdiostream.restype = _vp
         toollog.xtl_createlogger_stdiostream.argtypes = [_vp, _i32, ctypes.c_uint]
         stream = self._libc.fdopen(os.dup(2), b"w")
-        level = XTL_PROGRESS if self.environ.get("XL_PY_VERBOSE") else XTL_ERROR
+        # xl's default minimum level is XTL_PROGRESS: libxl's progress on save,
+        # restore and migrate shows; XL_PY_QUIET=1 keeps only errors
+        level = XTL_ERROR if self.environ.get("XL_PY_QUIET") else XTL_PROGRESS
         self._logger = toollog.xtl_createlogger_stdiostream(stream, level, 0)
         ctx = _vp()
         rc = self.lib.libxl_ctx_alloc(ctypes.byref(ctx), LIBXL_VERSION, 0, self._logger)

@@ -67,8 +67,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     else:
         domains = be.list_domains()
     if opts.flag("long"):
-        print_json(ctx, [{"domid": d.domid, "config": be.domain_config_json(d.domid) or {}}
-                         for d in domains])
+        # xl skips a domain whose configuration libxl cannot retrieve
+        configs = [(d.domid, be.domain_config_json(d.domid)) for d in domains]
+        print_json(ctx, [{"domid": domid, "config": config} for domid, config in configs
+                         if config is not None])
         return 0
     if opts.flag("json"):
         print_json(ctx, [d.to_json() for d in domains])
