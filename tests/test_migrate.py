@@ -459,3 +459,14 @@ def test_unwritable_characters_are_refused() -> None:
     with pytest.raises(ConfigValueError, match=r"extra: control character '\\x1b' cannot be "
                                                r"written to xl.cfg"):
         render_keys([("extra", "colour\x1b[0m")])
+
+
+def test_sxp_xend31_nested_fields() -> None:
+    m = sxp_mig("(domain (name g) (memory 128) (vcpus_params ((weight 512) (cap 50)))\n"
+                " (rtc (timeoffset 3600))\n"
+                " (image (hvm (kernel /usr/lib/xen/boot/hvmloader) (notes (HV_START_LOW 1)))))\n")
+    assert m.errors == ()
+    assert (m.get("cpu_weight"), m.get("cap"), m.get("rtc_timeoffset")) == (512, 50, 3600)
+    r = report(m)
+    assert r["notes"][0] == "ignored"
+    assert m.diagnostics == ()

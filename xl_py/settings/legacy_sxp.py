@@ -73,6 +73,12 @@ class _Flattener:
                 self.image(node)
             elif name == "device":
                 self.device(node)
+            elif name == "vcpus_params":  # xend 3.1+: ((weight 256) (cap 0))
+                self.vcpus_params(node)
+            elif name == "rtc":  # (rtc (timeoffset N))
+                offset = node.text("timeoffset")
+                if offset is not None:
+                    self.put("rtc_timeoffset", offset, node)
             elif name in RUNTIME:
                 self.put(name, _scalar(node), node)
             else:
@@ -81,6 +87,12 @@ class _Flattener:
                     self.warn(node, f"({name} ...) has structure xl_py does not read; skipped")
                     continue
                 self.put(_TOP_RENAMES.get(name, name), value, node)
+
+    def vcpus_params(self, node: SxpList) -> None:
+        names = {"weight": "cpu_weight", "cap": "cpu_cap"}
+        for pair in _lists(node):
+            if pair.name in names and _scalar(pair) is not None:
+                self.put(names[pair.name], _scalar(pair), pair)
 
     def image(self, node: SxpList) -> None:
         for kind in node.children():
@@ -91,6 +103,8 @@ class _Flattener:
                 value = _scalar(child)
                 if key == "cdrom" and value:
                     self.cdroms.append((f"file:{value},hdc:cdrom,r", child))
+                elif key == "notes":  # ELF notes xend read from the kernel: state
+                    self.put("notes", None, child)
                 elif value is not None:
                     self.put(_IMAGE_RENAMES.get(key, key), value, child)
                 else:
@@ -137,6 +151,16 @@ class _Flattener:
                 if v is not None:
                     out[key] = LegacyValue("bootloader:" + key, v.value, v.start, v.end)
         return tuple(out.values())
+
+
+def _lists(node: SxpList) -> list[SxpList]:
+    """``node`` and every list below it (breadth first)."""
+    out, queue = [], [node]
+    while queue:
+        current = queue.pop(0)
+        out.append(current)
+        queue.extend(item for item in current.items if isinstance(item, SxpList))
+    return out
 
 
 def _pci_bdf(dev: SxpList) -> str:
