@@ -355,6 +355,7 @@ def test_concurrent_transactions_lose_no_write(xenstored: tuple[str, str]) -> No
     setup.write("/tool/xlpy-counter", "0")
     setup.close()
     errors: list[BaseException] = []
+    retries: list[int] = []
 
     def worker() -> None:
         c = XsClient(path)
@@ -366,6 +367,7 @@ def test_concurrent_transactions_lose_no_write(xenstored: tuple[str, str]) -> No
         except BaseException as exc:
             errors.append(exc)
         finally:
+            retries.append(c.retries)
             c.close()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -377,6 +379,7 @@ def test_concurrent_transactions_lose_no_write(xenstored: tuple[str, str]) -> No
     check = XsClient(path)
     assert check.read("/tool/xlpy-counter") == "200"
     check.close()
+    assert sum(retries) > 0, "no transaction was ever retried: the test proves nothing"
 
 
 def test_eagain_daemon_really_fails_commits(xenstored: tuple[str, str]) -> None:

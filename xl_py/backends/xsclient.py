@@ -79,6 +79,7 @@ class XsClient:
         self._buf = bytearray()
         self._rq = 0
         self.tx = 0
+        self.retries = 0  # transactions re-run after EAGAIN, over this client's life
         self._events: list[tuple[str, str]] = []
 
     # -- wire ----------------------------------------------------------------
@@ -221,7 +222,10 @@ class XsClient:
 
         ``body`` must only read and write through this client and must not
         have effects outside xenstore (it may run several times)."""
-        for _ in range(retries):
+        for attempt in range(retries):
+            if attempt:
+                self.retries += 1
+                _backoff(attempt)
             try:
                 with self._in_transaction() as tid:
                     result = body(self)
@@ -301,6 +305,14 @@ def _pyxs_transport(path: str, xenbus: bool) -> tuple[Any, Callable[[], None]]:
     except PyXSError as exc:
         raise OSError(str(exc)) from exc
     return conn.transport, conn.close
+
+
+def _backoff(attempt: int) -> None:
+    """Randomised exponential back-off between retries, so that writers racing
+    for the same nodes stop colliding (up to 50 ms)."""
+    import random
+
+    time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 10)))))
 
 
 def _enc(payload: str | bytes) -> bytes:
