@@ -432,3 +432,26 @@ def test_unknown_domain_from_backend(sock: str) -> None:
         assert be.used_macs() == {"00:16:3e:11:22:33": "web/0", "00:16:3e:44:55:66": "mail/0"}
     finally:
         be.close()
+
+
+def test_bash_completion_of_commands_and_domains(sock: str) -> None:
+    """The script from ``xl-py completion bash``, run by bash, asks the backend."""
+    import os
+    import shutil
+    import sys
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    probe = (
+        "source <(xl-py completion bash)\n"
+        "ask() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _xl_py; "
+        "echo \"${COMPREPLY[*]}\"; }\n"
+        "ask xl-py vcpu-\n"
+        f"ask xl-py -c xenstore:{sock} mem-set m\n"
+        f"ask xl-py -c xenstore:{sock} pause ''\n"
+        f"ask xl-py -c xenstore:{sock} mem-set web ''\n")
+    proc = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env,
+                          timeout=60, check=True)
+    assert proc.stdout.splitlines() == ["vcpu-list vcpu-pin vcpu-set", "mail",
+                                        "Domain-0 web db mail", ""]

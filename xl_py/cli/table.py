@@ -197,3 +197,5 @@ RUNTIME_COMMANDS: tuple[Command, ...] = (
 )
 
 COMMANDS = COMMANDS + RUNTIME_COMMANDS
+COMMANDS = (*COMMANDS, Command("completion", "completion", "Print a shell completion script",
+                               "bash"))
