@@ -470,3 +470,34 @@ def test_sxp_xend31_nested_fields() -> None:
     r = report(m)
     assert r["notes"][0] == "ignored"
     assert m.diagnostics == ()
+
+
+SXP_CORPUS = [p for p in sorted(CORPUS.glob("sxp/*.sexpr")) if "net-routed" not in p.name]
+
+
+@pytest.mark.reference
+@pytest.mark.skipif(not SXP_CORPUS, reason="../shared/corpus not present")
+@pytest.mark.parametrize("path", SXP_CORPUS, ids=lambda p: p.name)
+def test_reference_xl_accepts_migrated_sxp(path: Path, reference: Any, tmp_path: Path) -> None:
+    from xl_py.settings.legacy_sxp import from_sxp
+    from xl_py.syntax.sxp import parse_sxp
+
+    doc = parse_sxp(path.read_text(), path.name)
+    root = doc.root()
+    m = migrate(from_sxp(doc), lambda: FIXED_UUID)
+    assert m.errors == ()
+    out = tmp_path / "g.cfg"
+    out.write_text(render_keys(m.entries, m.comments))
+    res = reference.xl_dryrun(out)
+    assert res.rc == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["c_info"]["name"] == root.text("name")
+    assert data["b_info"]["target_memkb"] == int(root.text("memory") or 0) * 1024
+    uuid = (root.text("uuid") or "").replace("-", "")
+    assert data["c_info"]["uuid"].replace("-", "") == uuid
+    macs = [v.text("mac") for d in root.children("device") for v in d.children("vif")]
+    assert [n.get("mac") for n in data.get("nics", [])] == macs
+    unames = [v.text("uname") for d in root.children("device")
+              for v in d.children() if v.name in ("vbd", "tap")]
+    assert [d["pdev_path"] for d in data["disks"]][: len(unames)] == [
+        (u or "").split(":")[-1] for u in unames]
