@@ -501,3 +501,13 @@ def test_reference_xl_accepts_migrated_sxp(path: Path, reference: Any, tmp_path:
               for v in d.children() if v.name in ("vbd", "tap")]
     assert [d["pdev_path"] for d in data["disks"]][: len(unames)] == [
         (u or "").split(":")[-1] for u in unames]
+
+
+def test_text_report_names_the_failed_files(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("name = 'a'\n")
+    (tmp_path / "b").write_text("name = 'b'\nmemory = = 1\n")
+    rc, out, _ = cli("migrate-config", "-o", str(tmp_path / "out"), str(tmp_path / "a"),
+                     str(tmp_path / "b"))
+    assert rc == 1
+    assert out.splitlines()[-1] == f"2 file(s): 1 converted, 1 failed: {tmp_path / 'b'}"
+    assert f"{tmp_path / 'b'}:2:10: error: unexpected '='" in out

@@ -215,8 +215,9 @@ def report_text(results: list[FileResult]) -> str:
             xl = f" -> {', '.join(item['xl'])}" if item["xl"] and item["status"] != "kept" else ""
             detail = f": {item['detail']}" if item["detail"] else ""
             lines.append(f"{pos}: {item['status']}: {item['key']}{xl}{detail}")
-    failed = sum(r.status == "failed" for r in results)
-    lines.append(f"{len(results)} file(s): {len(results) - failed} converted, {failed} failed")
+    failed = [r.source for r in results if r.status == "failed"]
+    lines.append(f"{len(results)} file(s): {len(results) - len(failed)} converted, "
+                 f"{len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
     return "\n".join(lines)
 
 
