@@ -144,6 +144,18 @@ def test_every_command_takes_name_domid_or_uuid(sock: str, ident: str) -> None:
     assert code == 0 and out.splitlines()[1].startswith("mail ")
 
 
+def test_vcpu_list_from_availability(sock: str) -> None:
+    code, out, _ = xl(sock, "vcpu-list", "web")
+    assert out.splitlines() == [
+        "Name                                ID  VCPU   CPU State   Time(s) "
+        "Affinity (Hard / Soft)",
+        "web                                  1     0    -   ---       0.0  all / all",
+        "web                                  1     1    -   ---       0.0  all / all",
+        "web                                  1     2    -   --p       0.0  all / all",
+        "web                                  1     3    -   --p       0.0  all / all",
+    ]
+
+
 def test_domname_and_vm_list(sock: str) -> None:
     assert xl(sock, "domname", "2") == (0, "db\n", "")
     _code, out, _ = xl(sock, "vm-list")

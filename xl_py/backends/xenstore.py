@@ -29,6 +29,7 @@ from xl_py.backends.base import (
     DiskSpec,
     DomainInfo,
     NicSpec,
+    VcpuInfo,
     check_memory_target,
     check_new_name,
     check_vcpu_count,
@@ -140,6 +141,16 @@ class XenstoreBackend(BackendBase):
             uuid = vm.rsplit("/", 1)[-1] if vm and vm.startswith("/vm/") else ZERO_UUID
             out.append(DomainInfo(domid=domid, name=name or "", uuid=uuid))
         return out
+
+    def list_vcpus(self, domid: int) -> tuple[VcpuInfo, ...]:
+        """Online / offline from cpu/<n>/availability; where each runs and for how
+        long only the hypervisor knows (cpu None, time 0)."""
+        self.domain_info(domid)
+        cpus = sorted(int(c) for c in self.xs.directory(f"{DOM}/{domid}/cpu") if c.isdigit())
+        avail = self.xs.read_many([f"{DOM}/{domid}/cpu/{c}/availability" for c in cpus])
+        return tuple(VcpuInfo(vcpuid=c, cpu=None, online=a == "online", running=False,
+                              blocked=False, cpu_time_ns=0, affinity=None)
+                     for c, a in zip(cpus, avail, strict=True))
 
     def console_tty(self, domid: int, kind: str, num: int) -> str:
         if kind == "serial":
