@@ -146,6 +146,7 @@ def test_every_command_takes_name_domid_or_uuid(sock: str, ident: str) -> None:
 
 def test_vcpu_list_from_availability(sock: str) -> None:
     code, out, _ = xl(sock, "vcpu-list", "web")
+    assert code == 0
     assert out.splitlines() == [
         "Name                                ID  VCPU   CPU State   Time(s) "
         "Affinity (Hard / Soft)",
