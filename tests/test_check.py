@@ -102,3 +102,16 @@ def test_no_file_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         check()
+
+
+def test_lint_is_strict_where_create_follows_xl() -> None:
+    """create ignores memory="512M" with a warning, as xl; the lint says error."""
+    rc, out, _ = check("typed.cfg")
+    assert rc == 1
+    assert out == """\
+typed.cfg:3:10: error: memory: '512M' is not a number
+    3 | memory = "512M"
+      |          ^^^^^^
+  expected: an integer: decimal, 0x hex or leading-0 octal (e.g. 512, 0x200, 01000)
+  hint: write a plain number without a unit
+"""

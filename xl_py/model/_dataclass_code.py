@@ -2786,8 +2786,8 @@ def _m299():
     return __create_fn__
 
 def _m300():
-    def __create_fn__(_type_raw, _type_host, _type_xlconf, _type_source, _type_dtype, _type_errors, _type_warnings, _type_parts, _type_vcpus, _type_devices, _type_pv_display, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dtype, _dflt_errors, _dflt_warnings, _dflt_parts, _dflt_vcpus, _dflt_devices, _dflt_pv_display, _return_type):
-     def __init__(self,raw:_type_raw,host:_type_host,xlconf:_type_xlconf,source:_type_source,dtype:_type_dtype=_dflt_dtype,errors:_type_errors=_HAS_DEFAULT_FACTORY,warnings:_type_warnings=_HAS_DEFAULT_FACTORY,parts:_type_parts=_HAS_DEFAULT_FACTORY,vcpus:_type_vcpus=_dflt_vcpus,devices:_type_devices=_dflt_devices,pv_display:_type_pv_display=_dflt_pv_display)->_return_type:
+    def __create_fn__(_type_raw, _type_host, _type_xlconf, _type_source, _type_dtype, _type_errors, _type_warnings, _type_parts, _type_vcpus, _type_devices, _type_pv_display, _type_strict, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dtype, _dflt_errors, _dflt_warnings, _dflt_parts, _dflt_vcpus, _dflt_devices, _dflt_pv_display, _dflt_strict, _return_type):
+     def __init__(self,raw:_type_raw,host:_type_host,xlconf:_type_xlconf,source:_type_source,dtype:_type_dtype=_dflt_dtype,errors:_type_errors=_HAS_DEFAULT_FACTORY,warnings:_type_warnings=_HAS_DEFAULT_FACTORY,parts:_type_parts=_HAS_DEFAULT_FACTORY,vcpus:_type_vcpus=_dflt_vcpus,devices:_type_devices=_dflt_devices,pv_display:_type_pv_display=_dflt_pv_display,strict:_type_strict=_dflt_strict)->_return_type:
       self.raw=raw
       self.host=host
       self.xlconf=xlconf
@@ -2799,13 +2799,14 @@ def _m300():
       self.vcpus=vcpus
       self.devices=devices
       self.pv_display=pv_display
+      self.strict=strict
      return __init__
     return __create_fn__
 
 def _m301():
     def __create_fn__():
      def __repr__(self):
-      return self.__class__.__qualname__ + f"(raw={self.raw!r}, host={self.host!r}, xlconf={self.xlconf!r}, source={self.source!r}, dtype={self.dtype!r}, errors={self.errors!r}, warnings={self.warnings!r}, parts={self.parts!r}, vcpus={self.vcpus!r}, devices={self.devices!r}, pv_display={self.pv_display!r})"
+      return self.__class__.__qualname__ + f"(raw={self.raw!r}, host={self.host!r}, xlconf={self.xlconf!r}, source={self.source!r}, dtype={self.dtype!r}, errors={self.errors!r}, warnings={self.warnings!r}, parts={self.parts!r}, vcpus={self.vcpus!r}, devices={self.devices!r}, pv_display={self.pv_display!r}, strict={self.strict!r})"
      return __repr__
     return __create_fn__
 
@@ -2813,7 +2814,7 @@ def _m302():
     def __create_fn__():
      def __eq__(self,other):
       if other.__class__ is self.__class__:
-       return (self.raw,self.host,self.xlconf,self.source,self.dtype,self.errors,self.warnings,self.parts,self.vcpus,self.devices,self.pv_display,)==(other.raw,other.host,other.xlconf,other.source,other.dtype,other.errors,other.warnings,other.parts,other.vcpus,other.devices,other.pv_display,)
+       return (self.raw,self.host,self.xlconf,self.source,self.dtype,self.errors,self.warnings,self.parts,self.vcpus,self.devices,self.pv_display,self.strict,)==(other.raw,other.host,other.xlconf,other.source,other.dtype,other.errors,other.warnings,other.parts,other.vcpus,other.devices,other.pv_display,other.strict,)
       return NotImplemented
      return __eq__
     return __create_fn__
@@ -3089,20 +3090,21 @@ def _m332():
     return __create_fn__
 
 def _m333():
-    def __create_fn__(_type_name, _type_handle, _type_aliases, _type_deprecated, _type_flag, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_aliases, _dflt_deprecated, _dflt_flag, _return_type):
-     def __init__(self,name:_type_name,handle:_type_handle,aliases:_type_aliases=_dflt_aliases,deprecated:_type_deprecated=_dflt_deprecated,flag:_type_flag=_dflt_flag)->_return_type:
+    def __create_fn__(_type_name, _type_handle, _type_aliases, _type_deprecated, _type_flag, _type_listed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_aliases, _dflt_deprecated, _dflt_flag, _dflt_listed, _return_type):
+     def __init__(self,name:_type_name,handle:_type_handle,aliases:_type_aliases=_dflt_aliases,deprecated:_type_deprecated=_dflt_deprecated,flag:_type_flag=_dflt_flag,listed:_type_listed=_dflt_listed)->_return_type:
       __dataclass_builtins_object__.__setattr__(self,'name',name)
       __dataclass_builtins_object__.__setattr__(self,'handle',handle)
       __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)
       __dataclass_builtins_object__.__setattr__(self,'deprecated',deprecated)
       __dataclass_builtins_object__.__setattr__(self,'flag',flag)
+      __dataclass_builtins_object__.__setattr__(self,'listed',listed)
      return __init__
     return __create_fn__
 
 def _m334():
     def __create_fn__():
      def __repr__(self):
-      return self.__class__.__qualname__ + f"(name={self.name!r}, handle={self.handle!r}, aliases={self.aliases!r}, deprecated={self.deprecated!r}, flag={self.flag!r})"
+      return self.__class__.__qualname__ + f"(name={self.name!r}, handle={self.handle!r}, aliases={self.aliases!r}, deprecated={self.deprecated!r}, flag={self.flag!r}, listed={self.listed!r})"
      return __repr__
     return __create_fn__
 
@@ -3110,7 +3112,7 @@ def _m335():
     def __create_fn__():
      def __eq__(self,other):
       if other.__class__ is self.__class__:
-       return (self.name,self.handle,self.aliases,self.deprecated,self.flag,)==(other.name,other.handle,other.aliases,other.deprecated,other.flag,)
+       return (self.name,self.handle,self.aliases,self.deprecated,self.flag,self.listed,)==(other.name,other.handle,other.aliases,other.deprecated,other.flag,other.listed,)
       return NotImplemented
      return __eq__
     return __create_fn__
@@ -3118,7 +3120,7 @@ def _m335():
 def _m336():
     def __create_fn__(cls, FrozenInstanceError):
      def __setattr__(self,name,value):
-      if type(self) is cls or name in ('name','handle','aliases','deprecated','flag',):
+      if type(self) is cls or name in ('name','handle','aliases','deprecated','flag','listed',):
        raise FrozenInstanceError(f"cannot assign to field {name!r}")
       super(cls, self).__setattr__(name, value)
      return __setattr__
@@ -3127,7 +3129,7 @@ def _m336():
 def _m337():
     def __create_fn__(cls, FrozenInstanceError):
      def __delattr__(self,name):
-      if type(self) is cls or name in ('name','handle','aliases','deprecated','flag',):
+      if type(self) is cls or name in ('name','handle','aliases','deprecated','flag','listed',):
        raise FrozenInstanceError(f"cannot delete field {name!r}")
       super(cls, self).__delattr__(name)
      return __delattr__
@@ -3136,7 +3138,7 @@ def _m337():
 def _m338():
     def __create_fn__():
      def __hash__(self):
-      return hash((self.name,self.handle,self.aliases,self.deprecated,self.flag,))
+      return hash((self.name,self.handle,self.aliases,self.deprecated,self.flag,self.listed,))
      return __hash__
     return __create_fn__
 
@@ -3967,9 +3969,9 @@ _SOURCES = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'c_info\',\'b_info\',\'disks\',\'nics\',\'pcidevs\',\'rdms\',\'dtdevs\',\'vfbs\',\'vkbs\',\'vtpms\',\'p9s\',\'pvcallsifs\',\'vdispls\',\'vsnds\',\'channels\',\'usbctrls\',\'usbdevs\',\'on_poweroff\',\'on_reboot\',\'on_watchdog\',\'on_crash\',\'on_soft_reset\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'c_info\',\'b_info\',\'disks\',\'nics\',\'pcidevs\',\'rdms\',\'dtdevs\',\'vfbs\',\'vkbs\',\'vtpms\',\'p9s\',\'pvcallsifs\',\'vdispls\',\'vsnds\',\'channels\',\'usbctrls\',\'usbdevs\',\'on_poweroff\',\'on_reboot\',\'on_watchdog\',\'on_crash\',\'on_soft_reset\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.c_info,self.b_info,self.disks,self.nics,self.pcidevs,self.rdms,self.dtdevs,self.vfbs,self.vkbs,self.vtpms,self.p9s,self.pvcallsifs,self.vdispls,self.vsnds,self.channels,self.usbctrls,self.usbdevs,self.on_poweroff,self.on_reboot,self.on_watchdog,self.on_crash,self.on_soft_reset,))\n return __hash__',
-    'def __create_fn__(_type_raw, _type_host, _type_xlconf, _type_source, _type_dtype, _type_errors, _type_warnings, _type_parts, _type_vcpus, _type_devices, _type_pv_display, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dtype, _dflt_errors, _dflt_warnings, _dflt_parts, _dflt_vcpus, _dflt_devices, _dflt_pv_display, _return_type):\n def __init__(self,raw:_type_raw,host:_type_host,xlconf:_type_xlconf,source:_type_source,dtype:_type_dtype=_dflt_dtype,errors:_type_errors=_HAS_DEFAULT_FACTORY,warnings:_type_warnings=_HAS_DEFAULT_FACTORY,parts:_type_parts=_HAS_DEFAULT_FACTORY,vcpus:_type_vcpus=_dflt_vcpus,devices:_type_devices=_dflt_devices,pv_display:_type_pv_display=_dflt_pv_display)->_return_type:\n  self.raw=raw\n  self.host=host\n  self.xlconf=xlconf\n  self.source=source\n  self.dtype=dtype\n  self.errors=_dflt_errors() if errors is _HAS_DEFAULT_FACTORY else errors\n  self.warnings=_dflt_warnings() if warnings is _HAS_DEFAULT_FACTORY else warnings\n  self.parts=_dflt_parts() if parts is _HAS_DEFAULT_FACTORY else parts\n  self.vcpus=vcpus\n  self.devices=devices\n  self.pv_display=pv_display\n return __init__',
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(raw={self.raw!r}, host={self.host!r}, xlconf={self.xlconf!r}, source={self.source!r}, dtype={self.dtype!r}, errors={self.errors!r}, warnings={self.warnings!r}, parts={self.parts!r}, vcpus={self.vcpus!r}, devices={self.devices!r}, pv_display={self.pv_display!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.raw,self.host,self.xlconf,self.source,self.dtype,self.errors,self.warnings,self.parts,self.vcpus,self.devices,self.pv_display,)==(other.raw,other.host,other.xlconf,other.source,other.dtype,other.errors,other.warnings,other.parts,other.vcpus,other.devices,other.pv_display,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(_type_raw, _type_host, _type_xlconf, _type_source, _type_dtype, _type_errors, _type_warnings, _type_parts, _type_vcpus, _type_devices, _type_pv_display, _type_strict, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dtype, _dflt_errors, _dflt_warnings, _dflt_parts, _dflt_vcpus, _dflt_devices, _dflt_pv_display, _dflt_strict, _return_type):\n def __init__(self,raw:_type_raw,host:_type_host,xlconf:_type_xlconf,source:_type_source,dtype:_type_dtype=_dflt_dtype,errors:_type_errors=_HAS_DEFAULT_FACTORY,warnings:_type_warnings=_HAS_DEFAULT_FACTORY,parts:_type_parts=_HAS_DEFAULT_FACTORY,vcpus:_type_vcpus=_dflt_vcpus,devices:_type_devices=_dflt_devices,pv_display:_type_pv_display=_dflt_pv_display,strict:_type_strict=_dflt_strict)->_return_type:\n  self.raw=raw\n  self.host=host\n  self.xlconf=xlconf\n  self.source=source\n  self.dtype=dtype\n  self.errors=_dflt_errors() if errors is _HAS_DEFAULT_FACTORY else errors\n  self.warnings=_dflt_warnings() if warnings is _HAS_DEFAULT_FACTORY else warnings\n  self.parts=_dflt_parts() if parts is _HAS_DEFAULT_FACTORY else parts\n  self.vcpus=vcpus\n  self.devices=devices\n  self.pv_display=pv_display\n  self.strict=strict\n return __init__',
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(raw={self.raw!r}, host={self.host!r}, xlconf={self.xlconf!r}, source={self.source!r}, dtype={self.dtype!r}, errors={self.errors!r}, warnings={self.warnings!r}, parts={self.parts!r}, vcpus={self.vcpus!r}, devices={self.devices!r}, pv_display={self.pv_display!r}, strict={self.strict!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.raw,self.host,self.xlconf,self.source,self.dtype,self.errors,self.warnings,self.parts,self.vcpus,self.devices,self.pv_display,self.strict,)==(other.raw,other.host,other.xlconf,other.source,other.dtype,other.errors,other.warnings,other.parts,other.vcpus,other.devices,other.pv_display,other.strict,)\n  return NotImplemented\n return __eq__',
     "def __create_fn__(_type_autoballoon, _type_run_hotplug_scripts, _type_lockfile, _type_default_vifscript, _type_default_bridge, _type_default_gatewaydev, _type_default_vifbackend, _type_default_remus_netbufscript, _type_default_colo_proxy_script, _type_output_format, _type_blkdev_start, _type_claim_mode, _type_max_grant_frames, _type_max_maptrack_frames, _type_max_grant_version, _type_global_vm_affinity_mask, _type_global_hvm_affinity_mask, _type_global_pv_affinity_mask, _type_domid_policy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_autoballoon, _dflt_run_hotplug_scripts, _dflt_lockfile, _dflt_default_vifscript, _dflt_default_bridge, _dflt_default_gatewaydev, _dflt_default_vifbackend, _dflt_default_remus_netbufscript, _dflt_default_colo_proxy_script, _dflt_output_format, _dflt_blkdev_start, _dflt_claim_mode, _dflt_max_grant_frames, _dflt_max_maptrack_frames, _dflt_max_grant_version, _dflt_global_vm_affinity_mask, _dflt_global_hvm_affinity_mask, _dflt_global_pv_affinity_mask, _dflt_domid_policy, _return_type):\n def __init__(self,autoballoon:_type_autoballoon=_dflt_autoballoon,run_hotplug_scripts:_type_run_hotplug_scripts=_dflt_run_hotplug_scripts,lockfile:_type_lockfile=_dflt_lockfile,default_vifscript:_type_default_vifscript=_dflt_default_vifscript,default_bridge:_type_default_bridge=_dflt_default_bridge,default_gatewaydev:_type_default_gatewaydev=_dflt_default_gatewaydev,default_vifbackend:_type_default_vifbackend=_dflt_default_vifbackend,default_remus_netbufscript:_type_default_remus_netbufscript=_dflt_default_remus_netbufscript,default_colo_proxy_script:_type_default_colo_proxy_script=_dflt_default_colo_proxy_script,output_format:_type_output_format=_dflt_output_format,blkdev_start:_type_blkdev_start=_dflt_blkdev_start,claim_mode:_type_claim_mode=_dflt_claim_mode,max_grant_frames:_type_max_grant_frames=_dflt_max_grant_frames,max_maptrack_frames:_type_max_maptrack_frames=_dflt_max_maptrack_frames,max_grant_version:_type_max_grant_version=_dflt_max_grant_version,global_vm_affinity_mask:_type_global_vm_affinity_mask=_dflt_global_vm_affinity_mask,global_hvm_affinity_mask:_type_global_hvm_affinity_mask=_dflt_global_hvm_affinity_mask,global_pv_affinity_mask:_type_global_pv_affinity_mask=_dflt_global_pv_affinity_mask,domid_policy:_type_domid_policy=_dflt_domid_policy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'autoballoon',autoballoon)\n  __dataclass_builtins_object__.__setattr__(self,'run_hotplug_scripts',run_hotplug_scripts)\n  __dataclass_builtins_object__.__setattr__(self,'lockfile',lockfile)\n  __dataclass_builtins_object__.__setattr__(self,'default_vifscript',default_vifscript)\n  __dataclass_builtins_object__.__setattr__(self,'default_bridge',default_bridge)\n  __dataclass_builtins_object__.__setattr__(self,'default_gatewaydev',default_gatewaydev)\n  __dataclass_builtins_object__.__setattr__(self,'default_vifbackend',default_vifbackend)\n  __dataclass_builtins_object__.__setattr__(self,'default_remus_netbufscript',default_remus_netbufscript)\n  __dataclass_builtins_object__.__setattr__(self,'default_colo_proxy_script',default_colo_proxy_script)\n  __dataclass_builtins_object__.__setattr__(self,'output_format',output_format)\n  __dataclass_builtins_object__.__setattr__(self,'blkdev_start',blkdev_start)\n  __dataclass_builtins_object__.__setattr__(self,'claim_mode',claim_mode)\n  __dataclass_builtins_object__.__setattr__(self,'max_grant_frames',max_grant_frames)\n  __dataclass_builtins_object__.__setattr__(self,'max_maptrack_frames',max_maptrack_frames)\n  __dataclass_builtins_object__.__setattr__(self,'max_grant_version',max_grant_version)\n  __dataclass_builtins_object__.__setattr__(self,'global_vm_affinity_mask',global_vm_affinity_mask)\n  __dataclass_builtins_object__.__setattr__(self,'global_hvm_affinity_mask',global_hvm_affinity_mask)\n  __dataclass_builtins_object__.__setattr__(self,'global_pv_affinity_mask',global_pv_affinity_mask)\n  __dataclass_builtins_object__.__setattr__(self,'domid_policy',domid_policy)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(autoballoon={self.autoballoon!r}, run_hotplug_scripts={self.run_hotplug_scripts!r}, lockfile={self.lockfile!r}, default_vifscript={self.default_vifscript!r}, default_bridge={self.default_bridge!r}, default_gatewaydev={self.default_gatewaydev!r}, default_vifbackend={self.default_vifbackend!r}, default_remus_netbufscript={self.default_remus_netbufscript!r}, default_colo_proxy_script={self.default_colo_proxy_script!r}, output_format={self.output_format!r}, blkdev_start={self.blkdev_start!r}, claim_mode={self.claim_mode!r}, max_grant_frames={self.max_grant_frames!r}, max_maptrack_frames={self.max_maptrack_frames!r}, max_grant_version={self.max_grant_version!r}, global_vm_affinity_mask={self.global_vm_affinity_mask!r}, global_hvm_affinity_mask={self.global_hvm_affinity_mask!r}, global_pv_affinity_mask={self.global_pv_affinity_mask!r}, domid_policy={self.domid_policy!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.autoballoon,self.run_hotplug_scripts,self.lockfile,self.default_vifscript,self.default_bridge,self.default_gatewaydev,self.default_vifbackend,self.default_remus_netbufscript,self.default_colo_proxy_script,self.output_format,self.blkdev_start,self.claim_mode,self.max_grant_frames,self.max_maptrack_frames,self.max_grant_version,self.global_vm_affinity_mask,self.global_hvm_affinity_mask,self.global_pv_affinity_mask,self.domid_policy,)==(other.autoballoon,other.run_hotplug_scripts,other.lockfile,other.default_vifscript,other.default_bridge,other.default_gatewaydev,other.default_vifbackend,other.default_remus_netbufscript,other.default_colo_proxy_script,other.output_format,other.blkdev_start,other.claim_mode,other.max_grant_frames,other.max_maptrack_frames,other.max_grant_version,other.global_vm_affinity_mask,other.global_hvm_affinity_mask,other.global_pv_affinity_mask,other.domid_policy,)\n  return NotImplemented\n return __eq__',
@@ -4000,12 +4002,12 @@ _SOURCES = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'text\',\'start\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'text\',\'start\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.start,))\n return __hash__',
-    "def __create_fn__(_type_name, _type_handle, _type_aliases, _type_deprecated, _type_flag, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_aliases, _dflt_deprecated, _dflt_flag, _return_type):\n def __init__(self,name:_type_name,handle:_type_handle,aliases:_type_aliases=_dflt_aliases,deprecated:_type_deprecated=_dflt_deprecated,flag:_type_flag=_dflt_flag)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'handle',handle)\n  __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)\n  __dataclass_builtins_object__.__setattr__(self,'deprecated',deprecated)\n  __dataclass_builtins_object__.__setattr__(self,'flag',flag)\n return __init__",
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, handle={self.handle!r}, aliases={self.aliases!r}, deprecated={self.deprecated!r}, flag={self.flag!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.handle,self.aliases,self.deprecated,self.flag,)==(other.name,other.handle,other.aliases,other.deprecated,other.flag,)\n  return NotImplemented\n return __eq__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'handle\',\'aliases\',\'deprecated\',\'flag\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'handle\',\'aliases\',\'deprecated\',\'flag\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
-    'def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.handle,self.aliases,self.deprecated,self.flag,))\n return __hash__',
+    "def __create_fn__(_type_name, _type_handle, _type_aliases, _type_deprecated, _type_flag, _type_listed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_aliases, _dflt_deprecated, _dflt_flag, _dflt_listed, _return_type):\n def __init__(self,name:_type_name,handle:_type_handle,aliases:_type_aliases=_dflt_aliases,deprecated:_type_deprecated=_dflt_deprecated,flag:_type_flag=_dflt_flag,listed:_type_listed=_dflt_listed)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'handle',handle)\n  __dataclass_builtins_object__.__setattr__(self,'aliases',aliases)\n  __dataclass_builtins_object__.__setattr__(self,'deprecated',deprecated)\n  __dataclass_builtins_object__.__setattr__(self,'flag',flag)\n  __dataclass_builtins_object__.__setattr__(self,'listed',listed)\n return __init__",
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, handle={self.handle!r}, aliases={self.aliases!r}, deprecated={self.deprecated!r}, flag={self.flag!r}, listed={self.listed!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.handle,self.aliases,self.deprecated,self.flag,self.listed,)==(other.name,other.handle,other.aliases,other.deprecated,other.flag,other.listed,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'handle\',\'aliases\',\'deprecated\',\'flag\',\'listed\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'handle\',\'aliases\',\'deprecated\',\'flag\',\'listed\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
+    'def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.handle,self.aliases,self.deprecated,self.flag,self.listed,))\n return __hash__',
     'def __create_fn__(_type_spec, _type_site, _type_fields, _type_errors, _type_had_depr_prefix, _type_access_set, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fields, _dflt_errors, _dflt_had_depr_prefix, _dflt_access_set, _return_type):\n def __init__(self,spec:_type_spec,site:_type_site,fields:_type_fields=_HAS_DEFAULT_FACTORY,errors:_type_errors=_HAS_DEFAULT_FACTORY,had_depr_prefix:_type_had_depr_prefix=_dflt_had_depr_prefix,access_set:_type_access_set=_dflt_access_set)->_return_type:\n  self.spec=spec\n  self.site=site\n  self.fields=_dflt_fields() if fields is _HAS_DEFAULT_FACTORY else fields\n  self.errors=_dflt_errors() if errors is _HAS_DEFAULT_FACTORY else errors\n  self.had_depr_prefix=had_depr_prefix\n  self.access_set=access_set\n return __init__',
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(spec={self.spec!r}, site={self.site!r}, fields={self.fields!r}, errors={self.errors!r}, had_depr_prefix={self.had_depr_prefix!r}, access_set={self.access_set!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.spec,self.site,self.fields,self.errors,self.had_depr_prefix,self.access_set,)==(other.spec,other.site,other.fields,other.errors,other.had_depr_prefix,other.access_set,)\n  return NotImplemented\n return __eq__',

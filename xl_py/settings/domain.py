@@ -241,11 +241,15 @@ class Analysis:
 
 
 def analyse(raw: Any, host: HostInfo | None = None,
-            xlconf: XlConf | None = None) -> Analysis:
-    """Run the whole table over ``raw`` and keep every diagnostic."""
+            xlconf: XlConf | None = None, *, strict: bool = False) -> Analysis:
+    """Run the whole table over ``raw`` and keep every diagnostic.
+
+    ``strict``: a value of the wrong type (``memory = "12x"``) is an error;
+    by default it is a warning and the key is ignored, as xl does (the
+    warning lands in ``raw.warnings``)."""
     document = getattr(raw, "document", None)
     cur = Cursor(raw, host or HostInfo(), xlconf or XlConf(),
-                 getattr(document, "source", None))
+                 getattr(document, "source", None), strict=strict)
     b.start(cur)
     present = set(raw.keys())
     for key in _rows(_BEFORE_TYPE, present):

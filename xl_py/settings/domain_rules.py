@@ -71,15 +71,16 @@ def DEFBOOL(cur: Cursor, key: Key) -> None:
 
 
 def GRANT(cur: Cursor, key: Key) -> None:
-    """max_grant_frames & co: bounded 0..INT_MAX (default from xl.conf)."""
-    number = cur.long(key.name, 0, INT_MAX)
+    """max_grant_frames & co: bounded 0..INT_MAX (default from xl.conf); xl
+    exits on a bad value."""
+    number = cur.long(key.name, 0, INT_MAX, strict=True)
     if number is not None:
         cur.set(key.target, number)
 
 
 def STRING_LIST(cur: Cursor, key: Key) -> None:
     """device_model_args*: a list of strings (xl exits on anything else)."""
-    items = cur.string_list(key.name)
+    items = cur.string_list(key.name, strict=True)
     if items is not None:
         cur.set(key.target, items)
 
@@ -381,11 +382,8 @@ def rule_altp2m(cur: Cursor, key: Key) -> None:
 
 
 def rule_vmtrace(cur: Cursor, key: Key) -> None:
-    text = cur.string(key.name)
-    number = parse_long(text or "")
-    if number is None:
-        raise cur.error(key.name, f"vmtrace_buf_kb: {text!r} is not a number",
-                        expected="a size in KiB")
+    """vmtrace_buf_kb: xl reads it quietly (dont_warn), 0 leaves it unset."""
+    number = cur.long(key.name)
     if number:
         cur.set(key.target, number)
 
@@ -569,7 +567,7 @@ def rule_ms_vm_genid(cur: Cursor, key: Key) -> None:
 
 def rule_mca_caps(cur: Cursor, key: Key) -> None:
     caps = 0
-    for atom in cur.item_atoms(key.name) or []:
+    for atom in cur.item_atoms(key.name, strict=True) or []:
         if atom.text != "lmce":
             raise cur.error_at(atom.span, f"mca_caps: unrecognized MCA capability "
                                f"{atom.text!r}", expected="lmce")
@@ -658,9 +656,16 @@ def rule_ioports(cur: Cursor, key: Key) -> None:
         if used and rest.startswith("-"):
             last, used2 = c_strtoul(rest[1:], 16)
             rest = rest[1 + used2:] if used2 else "?"
-        if used == 0 or rest:
+            if rest:
+                used = 0
+        if used == 0:
             raise cur.error_at(atom.span, f"ioports: invalid I/O port range {atom.text!r}",
                                expected="hex FIRST or FIRST-LAST, e.g. \"3f8-3ff\"")
+        if rest:
+            cur.warnings.append(cur.diag(
+                "warning", atom.span, f"ioports: {rest!r} after the port number is ignored, "
+                f"as xl does: this is port {first:#x} only",
+                hint="write FIRST or FIRST-LAST in hex, e.g. \"3f8-3ff\"", code="xl-quirk"))
         if last < first:
             cur.warnings.append(cur.diag(
                 "warning", atom.span, f"ioports: {atom.text!r} ends before it starts; "

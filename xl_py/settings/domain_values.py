@@ -4,8 +4,8 @@ libxlutil keeps every atom as a string; ``xlu_cfg_get_long`` converts it
 with ``strtol(s, &ep, 0)`` and rejects trailing junk, ``xlu_cfg_get_defbool``
 is ``get_long`` then ``!!l``, ``xlu_cfg_get_string`` refuses a list.  Where
 xl only warns and then ignores the key (a list given for a string, "12x" for
-a number), xl_py reports an error at the value instead: a silent default is
-the bug this project exists to avoid (docs/differences.md).
+a number), ``create`` does the same with a positioned warning; the lint
+(``Cursor.strict``) makes it an error.
 
 :class:`Cursor` is the mutable scratch state of one ``from_raw`` run: the
 values being collected per libxl struct, the diagnostics, and the accessors.
@@ -102,6 +102,9 @@ class Cursor:
     vcpus: int = 0
     devices: Any = None  # settings.devices.DeviceSet
     pv_display: Any = None  # (vfb, vkbs) xl adds for a PV guest with vnc=1
+    # strict: a value of the wrong type is an error; else, as xl, a warning
+    # and the key is ignored (RawDomain's lenient getters)
+    strict: bool = False
 
     # -- where values live -------------------------------------------------
     def part(self, name: str) -> dict[str, Any]:
@@ -117,9 +120,11 @@ class Cursor:
         return self.parts.get(part, {}).get(name, default)
 
     # -- raw values (RawDomain getters; their errors are collected) ---------
-    def _get(self, getter: str, key: str, *args: Any) -> Any:
+    def _get(self, getter: str, key: str, *args: Any, strict: bool = False) -> Any:
+        """A RawDomain getter; lenient (xl's way: warn, ignore the key) unless
+        the cursor is strict (the lint) or xl itself exits on this key."""
         try:
-            return getattr(self.raw, getter)(key, *args)
+            return getattr(self.raw, getter)(key, *args, lenient=not (strict or self.strict))
         except ConfigValueError as exc:
             self.errors.extend(exc.diagnostics())
             raise Skip(key) from None
@@ -143,9 +148,10 @@ class Cursor:
         text: str | None = self._get("get_string", key)
         return text
 
-    def long(self, key: str, lo: int = LONG_MIN, hi: int = LONG_MAX) -> int | None:
+    def long(self, key: str, lo: int = LONG_MIN, hi: int = LONG_MAX, *,
+             strict: bool = False) -> int | None:
         """xlu_cfg_get_bounded_long."""
-        number: int | None = self._get("get_bounded_long", key, lo, hi)
+        number: int | None = self._get("get_bounded_long", key, lo, hi, strict=strict)
         return number
 
     def defbool(self, key: str) -> bool | None:
@@ -153,19 +159,19 @@ class Cursor:
         flag: bool | None = self._get("get_defbool", key)
         return flag
 
-    def list_value(self, key: str) -> ListValue | None:
+    def list_value(self, key: str, *, strict: bool = False) -> ListValue | None:
         """xlu_cfg_get_list."""
-        val: ListValue | None = self._get("get_list", key)
+        val: ListValue | None = self._get("get_list", key, strict=strict)
         return val
 
-    def string_list(self, key: str) -> tuple[str, ...] | None:
+    def string_list(self, key: str, *, strict: bool = False) -> tuple[str, ...] | None:
         """xlu_cfg_get_list_as_string_list."""
-        items: tuple[str, ...] | None = self._get("get_string_list", key)
+        items: tuple[str, ...] | None = self._get("get_string_list", key, strict=strict)
         return items
 
-    def item_atoms(self, key: str) -> list[Atom] | None:
+    def item_atoms(self, key: str, *, strict: bool = False) -> list[Atom] | None:
         """The items of a list key; a nested list is an error."""
-        val = self.list_value(key)
+        val = self.list_value(key, strict=strict)
         if val is None:
             return None
         atoms: list[Atom] = []

@@ -80,8 +80,8 @@ def lint_file(path: str, xlconf: Any = None) -> list[Diagnostic]:
 def lint_raw(raw: Any, xlconf: Any = None) -> list[Diagnostic]:
     from xl_py.settings.domain import analyse
 
-    result = analyse(raw, xlconf=xlconf)
-    found = list(result.errors) + list(raw.document.warnings) + list(result.warnings)
+    result = analyse(raw, xlconf=xlconf, strict=True)
+    found = [*result.errors, *raw.document.warnings, *raw.warnings, *result.warnings]
     found.extend(_key_findings(raw, result.domain_type.value,
                                {d.message.split(":", 1)[0] for d in found}))
     return sorted(found, key=lambda d: (d.severity != "error", d.source is None, d.start))
