@@ -112,7 +112,8 @@ def test_save_and_restore(xl: Session, tmp_path: Path) -> None:
     image = tmp_path / "test.save"
     code, _out, err = xl("save", "test", str(image))
     assert code == 0 and image.exists()
-    assert err.startswith(f"Saving domain 1 to {image}: ")
+    assert err.splitlines()[0] == f"Saving domain 1 to {image}"
+    assert err.splitlines()[1].startswith(f"Saved domain 1 to {image}: ")
     assert xl("list")[1].splitlines()[1:] == []
     code, _out, err = xl("restore", str(image))
     assert code == 0

@@ -463,8 +463,12 @@ class LibxlBackend(BackendBase):
     # -- resources ---------------------------------------------------------------------
     def set_memory_target(self, domid: int, target_kb: int) -> None:
         info = self.domain_info(domid)
-        static_max = self.xs.xs.read(f"/local/domain/{domid}/memory/static-max")
-        check_memory_target(info, target_kb, int(static_max) if static_max else info.max_memkb)
+        static_max, video = self.xs.xs.read_many([f"/local/domain/{domid}/memory/static-max",
+                                                  f"/local/domain/{domid}/memory/videoram"])
+        videoram = max(int(video), 0) if video and video.lstrip("-").isdigit() else 0
+        # libxl_set_memory_target's rule: target - videoram must not exceed static-max
+        check_memory_target(info, target_kb - videoram,
+                            int(static_max) if static_max else info.max_memkb)
         self._check(self.lib.libxl_set_memory_target(self.ctx, domid, target_kb, 0, 1),
                     f"setting the memory of domain {domid}", domid)
 

@@ -144,7 +144,7 @@ def progress_printer(ctx: Context) -> Progress:
 
     def show(what: str, done: int, total: int) -> None:
         if total <= 0:
-            ctx.err(f"{what}: {done >> 20} MiB")
+            ctx.err(what if done == 0 else f"{what}: {done >> 20} MiB")
             return
         pct = min(100, done * 100 // total)
         if tty:
