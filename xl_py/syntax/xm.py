@@ -25,10 +25,7 @@ is refused before it is computed.
 
 from __future__ import annotations
 
-import ast
-import math
 import re
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,16 +34,33 @@ from typing import Any
 
 from xl_py._types import HostInfo
 from xl_py.errors import ConfigSyntaxError, Diagnostic, Severity, Source
+from xl_py.syntax.xm_values import (
+    BINARY,
+    COMPARE,
+    LIST_METHODS,
+    MAX_NESTING,
+    MAX_SIZE,
+    STR_METHODS,
+    UNARY,
+    Skip,
+    Value,
+    bounded,
+    cast,
+    check_power,
+    check_repeat,
+    eval_error,
+    format_percent,
+    parse_number,
+    parse_string,
+    regex_call,
+    size_of,
+    span,
+    unsafe,
+)
 
 MAX_TEXT = 1 << 20  # characters in one config file
-MAX_NESTING = 64  # brackets inside brackets
 MAX_DEPTH = 100  # expression evaluation depth
-MAX_SIZE = 1 << 20  # characters / items in one value
-MAX_INT_BITS = 65536
-MAX_FORMAT_WIDTH = 4096
-MAX_REGEX_SUBJECT = 1024
 
-Value = Any  # str | int | float | bool | None | list | tuple | dict of those
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,193 +231,6 @@ def _lark_parse(src: Source, text: str) -> Any:
 # --------------------------------------------------------------------------- evaluate
 
 
-class _Skip(Exception):
-    """Raised inside the evaluator: the current statement is reported and skipped."""
-
-    def __init__(self, message: str, start: int, end: int, code: str, hint: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.start = start
-        self.end = end
-        self.code = code
-        self.hint = hint
-
-
-def _span(node: Any) -> tuple[int, int]:
-    if hasattr(node, "start_pos"):
-        return int(node.start_pos or 0), int(node.end_pos or 0)
-    meta = getattr(node, "meta", None)
-    if meta is None or getattr(meta, "empty", True):
-        return 0, 0
-    return int(meta.start_pos), int(meta.end_pos)
-
-
-def _unsafe(node: Any, what: str, hint: str | None = None) -> _Skip:
-    start, end = _span(node)
-    return _Skip(f"{what}: not run", start, end, "unsafe", hint)
-
-
-def _bounded(value: Value, node: Any) -> Value:
-    """Refuse values bigger than MAX_SIZE characters/items or MAX_INT_BITS bits."""
-    kind = type(value)
-    if kind is str:
-        if len(value) > MAX_SIZE:
-            raise _unsafe(node, f"value larger than {MAX_SIZE} characters/items")
-    elif kind is int:
-        if value.bit_length() > MAX_INT_BITS:
-            raise _unsafe(node, f"integer larger than {MAX_INT_BITS} bits")
-    elif kind in (list, tuple, dict) and _size(value, 0) > MAX_SIZE:
-        raise _unsafe(node, f"value larger than {MAX_SIZE} characters/items")
-    return value
-
-
-def _size(value: Value, depth: int) -> int:
-    if isinstance(value, str | bytes):
-        return len(value)
-    if depth > MAX_NESTING:
-        return MAX_SIZE + 1
-    if isinstance(value, list | tuple):
-        total = len(value)
-        for item in value:
-            total += _size(item, depth + 1)
-            if total > MAX_SIZE:
-                break
-        return total
-    if isinstance(value, dict):
-        return sum(_size(k, depth + 1) + _size(v, depth + 1) for k, v in value.items())
-    return 1
-
-
-def parse_number(text: str) -> int | float | complex:
-    """A Python 2 numeric literal: ``0755`` octal, ``10L`` long."""
-    body = text.rstrip("lL") if text[-1:] in "lL" and not text.lower().startswith("0x") else text
-    if body.lower().startswith("0x") and body[-1:] in "lL":
-        body = body[:-1]
-    if body.isdigit() and body.isascii():
-        return int(body, 8) if body[0] == "0" and len(body) > 1 else int(body)  # ValueError: 09
-    try:
-        value = ast.literal_eval(body)
-    except SyntaxError:
-        raise ValueError(f"invalid number {text!r}") from None
-    if not isinstance(value, int | float | complex):
-        raise ValueError(f"invalid number {text!r}")
-    return value
-
-
-def parse_string(text: str) -> str:
-    """One Python string token (any prefix); bytes literals read as text."""
-    if "\\" not in text and "\r" not in text and text[0] in "'\"":
-        quote = 3 if text[:3] in ('"""', "'''") else 1  # no escapes: the body verbatim
-        return text[quote:-quote]
-    prefix_len = len(text) - len(text.lstrip("uUbBrR"))
-    prefix = text[:prefix_len].lower()
-    body = ("r" if "r" in prefix else "") + text[prefix_len:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = ast.literal_eval(body)
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return str(value)
-
-
-_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
-
-
-def _format(fmt: str, args: Value, node: Any) -> str:
-    for m in _FORMAT_SPEC.finditer(fmt):
-        for part in m.groups():
-            if part == "*" or (part and int(part) > MAX_FORMAT_WIDTH):
-                raise _unsafe(node, "'%' format with a huge or '*' width")
-    try:
-        return str(fmt % args)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise _eval_error(node, f"'%' formatting failed: {exc}") from None
-
-
-def _eval_error(node: Any, message: str) -> _Skip:
-    start, end = _span(node)
-    return _Skip(message, start, end, "xm-eval")
-
-
-def _check_repeat(a: Value, b: Value, node: Any) -> None:
-    seq, n = (a, b) if isinstance(b, int) else (b, a)
-    if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_SIZE:
-        raise _unsafe(node, "sequence repetition larger than the limit")
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise _unsafe(node, f"integer product larger than {MAX_INT_BITS} bits")
-
-
-def _check_power(base: Value, exp: Value, node: Any) -> None:
-    if (isinstance(base, int) and isinstance(exp, int) and abs(base) > 1 and exp > 0
-            and exp * math.log2(abs(base)) > MAX_INT_BITS):
-        raise _unsafe(node, f"exponentiation result larger than {MAX_INT_BITS} bits")
-
-
-def _divide(a: Value, b: Value) -> Value:
-    """Python 2 ``/``: floor division on two ints, true division otherwise."""
-    if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool):
-        return a // b
-    return a / b
-
-
-_BINARY: dict[str, Callable[[Value, Value], Value]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": _divide,
-    "//": lambda a, b: a // b,
-    "**": lambda a, b: a**b,
-}
-
-_COMPARE: dict[str, Callable[[Value, Value], bool]] = {
-    "==": lambda a, b: bool(a == b),
-    "!=": lambda a, b: bool(a != b),
-    "<>": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b),
-    ">": lambda a, b: bool(a > b),
-    "<=": lambda a, b: bool(a <= b),
-    ">=": lambda a, b: bool(a >= b),
-    "in": lambda a, b: a in b,
-    "notin": lambda a, b: a not in b,
-    "is": lambda a, b: a is b,
-    "isnot": lambda a, b: a is not b,
-}
-
-_UNARY: dict[str, Callable[[Value], Value]] = {
-    "-": lambda a: -a,
-    "+": lambda a: +a,
-    "~": lambda a: ~a,
-}
-
-# string methods that only compute a new value
-_STR_METHODS = frozenset({
-    "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "join", "replace",
-    "startswith", "endswith", "find", "rfind", "count", "isdigit", "isalpha", "isalnum",
-    "zfill",
-})
-_LIST_METHODS = frozenset({"append", "extend", "index", "count"})
-
-_SAFE_REGEX_NESTED = re.compile(r"\)[*+?{]|\\\d")  # a quantified group, a backreference
-_QUANTIFIERS = re.compile(r"(?<!\\)[*+?{]")
-
-
-def _regex(fn: str, args: list[Value], node: Any) -> Value:
-    if len(args) != 2 or not all(isinstance(a, str) for a in args):
-        raise _eval_error(node, f"re.{fn}() takes a pattern and a string here")
-    pattern, subject = args
-    # no backtracking blow-up: no quantified groups or backreferences, at most two
-    # quantifiers (n**2 steps at worst) and a short subject
-    if (_SAFE_REGEX_NESTED.search(pattern) or len(_QUANTIFIERS.findall(pattern)) > 2
-            or len(subject) > MAX_REGEX_SUBJECT):
-        raise _unsafe(node, f"re.{fn}() with a quantified group, more than two "
-                      "quantifiers or a long subject")
-    try:
-        found = getattr(re, fn)(pattern, subject)
-    except re.error as exc:
-        raise _eval_error(node, f"bad regular expression: {exc}") from None
-    return found.group(0) if found is not None else None
-
-
 class _Module:
     """The whitelisted modules: only the names below are reachable."""
 
@@ -418,16 +245,6 @@ class _XmVars:
 
 
 ALLOWED_MODULES = frozenset({"os", "re", "string", "sys"})
-
-
-def _cast(kind: type, args: list[Value], node: Any) -> Value:
-    if kind is int and len(args) == 2 and isinstance(args[0], str):
-        return int(args[0], args[1])
-    if len(args) > 1:
-        raise _eval_error(node, f"{kind.__name__}() takes one argument here")
-    if kind is int and args and isinstance(args[0], str) and len(args[0]) > 4300:
-        raise _unsafe(node, "int() of a huge string")
-    return kind(*args)
 
 
 class _Evaluator:
@@ -453,15 +270,15 @@ class _Evaluator:
     def statement(self, stmt: Any) -> None:
         handler = _STATEMENTS.get(stmt.data)
         if handler is None:
-            self.report(_unsafe(stmt, f"statement '{stmt.data}'"))
+            self.report(unsafe(stmt, f"statement '{stmt.data}'"))
             return
         try:
             handler(self, stmt)
-        except _Skip as skip:
+        except Skip as skip:
             self.report(skip)
             self.poison(stmt)
 
-    def report(self, skip: _Skip) -> None:
+    def report(self, skip: Skip) -> None:
         severity: Severity = "warning" if skip.code == "not-run" else "error"
         self.diags.append(Diagnostic(severity, skip.message, self.src, skip.start, skip.end,
                                      hint=skip.hint, code=skip.code))
@@ -473,7 +290,7 @@ class _Evaluator:
                 continue
             for target in sub.children[:-1]:
                 if getattr(target, "data", "") == "name":
-                    self.skipped[str(target.children[0])] = _span(sub)
+                    self.skipped[str(target.children[0])] = span(sub)
 
     def simple_stmt(self, stmt: Any) -> None:
         for small in stmt.children:
@@ -499,31 +316,31 @@ class _Evaluator:
         if node.data == "call":
             self.eval(node)
             return
-        raise _unsafe(node, "expression statement")
+        raise unsafe(node, "expression statement")
 
     def assign(self, target: Any, value: Value, stmt: Any) -> None:
         if target.data == "name":
             self.bind(str(target.children[0]), value, stmt)
         elif target.data == "tuple_bare" and all(c.data == "name" for c in target.children):
             if not isinstance(value, list | tuple) or len(value) != len(target.children):
-                raise _eval_error(target, "cannot unpack the value into these names")
+                raise eval_error(target, "cannot unpack the value into these names")
             for child, item in zip(target.children, value, strict=True):
                 self.bind(str(child.children[0]), item, stmt)
         else:
-            raise _unsafe(target, "assignment to something other than a name")
+            raise unsafe(target, "assignment to something other than a name")
 
     def bind(self, name: str, value: Value, stmt: Any) -> None:
         if name in ("True", "False", "None"):
-            raise _eval_error(stmt, f"cannot assign to {name}")
+            raise eval_error(stmt, f"cannot assign to {name}")
         if name not in self.spans:
             self.order.append(name)
         self.env[name] = value
-        self.spans[name] = _span(stmt)
+        self.spans[name] = span(stmt)
         self.skipped.pop(name, None)
 
     def aug_assign(self, target: Any, op: str, rhs: Any) -> None:
         if target.data != "name":
-            raise _unsafe(target, "augmented assignment to something other than a name")
+            raise unsafe(target, "augmented assignment to something other than a name")
         current = self.eval(target)
         value = self.eval(rhs)
         result = self.binary(op[:-1], current, value, rhs)
@@ -535,26 +352,26 @@ class _Evaluator:
             module = ".".join(str(t) for t in dotted.children)
             alias = str(dotted_as.children[1]) if len(dotted_as.children) > 1 else module
             if module not in ALLOWED_MODULES:
-                raise _unsafe(dotted_as, f"import of module '{module}'",
+                raise unsafe(dotted_as, f"import of module '{module}'",
                               hint="only 'import os, re' (xmexample idiom) is read")
             self.env[alias] = _Module(module)
 
     def from_import(self, stmt: Any) -> None:
-        raise _unsafe(stmt, "'from ... import'")
+        raise unsafe(stmt, "'from ... import'")
 
     def pass_stmt(self, stmt: Any) -> None:
         return None
 
     def other_stmt(self, stmt: Any) -> None:
-        raise _unsafe(stmt, f"'{stmt.children[0]}' statement")
+        raise unsafe(stmt, f"'{stmt.children[0]}' statement")
 
     def block_stmt(self, stmt: Any) -> None:
         keyword = str(stmt.children[0])
         if keyword == "def":
-            start, end = _span(stmt.children[0])
-            raise _Skip("function definition: not run", start, end, "not-run",
+            start, end = span(stmt.children[0])
+            raise Skip("function definition: not run", start, end, "not-run",
                         "harmless unless called; calls of it are refused")
-        raise _unsafe(stmt, f"'{keyword}' block",
+        raise unsafe(stmt, f"'{keyword}' block",
                       hint="loops, functions, classes and try/with blocks are never executed")
 
     def if_stmt(self, stmt: Any) -> None:
@@ -578,11 +395,11 @@ class _Evaluator:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise _unsafe(node, f"expression nested deeper than {MAX_DEPTH} levels")
+                raise unsafe(node, f"expression nested deeper than {MAX_DEPTH} levels")
             handler = _EXPRESSIONS.get(getattr(node, "data", ""))
             if handler is None:
-                raise _unsafe(node, f"expression '{getattr(node, 'data', node)}'")
-            return _bounded(handler(self, node), node)
+                raise unsafe(node, f"expression '{getattr(node, 'data', node)}'")
+            return bounded(handler(self, node), node)
         finally:
             self.depth -= 1
 
@@ -594,19 +411,19 @@ class _Evaluator:
             return _define_value(self.defines[name])
         if name in self.skipped:
             line, col = self.src.line_col(self.skipped[name][0])
-            raise _eval_error(
+            raise eval_error(
                 node, f"'{name}' is unknown: its assignment at {line}:{col} was skipped")
         if name == "xm_vars":
             return _XmVars()
         hint = f"pass it with --define {name}=VALUE" if name in self.declared else None
-        start, end = _span(node)
-        raise _Skip(f"name '{name}' is not defined", start, end, "xm-undefined", hint)
+        start, end = span(node)
+        raise Skip(f"name '{name}' is not defined", start, end, "xm-undefined", hint)
 
     def e_number(self, node: Any) -> Value:
         try:
             return parse_number(str(node.children[0]))
         except ValueError:
-            raise _eval_error(node, f"invalid number {str(node.children[0])!r}") from None
+            raise eval_error(node, f"invalid number {str(node.children[0])!r}") from None
 
     def e_strings(self, node: Any) -> Value:
         return "".join(parse_string(str(tok)) for tok in node.children)
@@ -628,7 +445,7 @@ class _Evaluator:
         for pair in _items(node):
             key = self.eval(pair.children[0])
             if isinstance(key, list | dict):
-                raise _eval_error(pair, "unhashable dict key")
+                raise eval_error(pair, "unhashable dict key")
             out[key] = self.eval(pair.children[1])
         return out
 
@@ -636,7 +453,7 @@ class _Evaluator:
         kids = node.children
         value = self.eval(kids[0])
         for op, operand in zip(kids[1::2], kids[2::2], strict=True):
-            value = _bounded(self.binary(str(op), value, self.eval(operand), node), node)
+            value = bounded(self.binary(str(op), value, self.eval(operand), node), node)
         return value
 
     def e_power(self, node: Any) -> Value:
@@ -644,31 +461,31 @@ class _Evaluator:
 
     def binary(self, op: str, a: Value, b: Value, node: Any) -> Value:
         if op == "%" and isinstance(a, str):
-            return _format(a, b, node)
+            return format_percent(a, b, node)
         if op == "*":
-            _check_repeat(a, b, node)
+            check_repeat(a, b, node)
         if op == "**":
-            _check_power(a, b, node)
+            check_power(a, b, node)
         if (op == "+" and isinstance(a, str | list | tuple)
                 and isinstance(b, str | list | tuple) and len(a) + len(b) > MAX_SIZE):
-            raise _unsafe(node, "concatenation larger than the limit")
-        fn = _BINARY.get(op)
+            raise unsafe(node, "concatenation larger than the limit")
+        fn = BINARY.get(op)
         if op == "%":
             fn = lambda x, y: x % y  # noqa: E731
         if fn is None:
-            raise _unsafe(node, f"operator '{op}'")
+            raise unsafe(node, f"operator '{op}'")
         try:
             return fn(a, b)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise _eval_error(node, f"'{op}' failed: {exc}") from None
+            raise eval_error(node, f"'{op}' failed: {exc}") from None
 
     def e_unary(self, node: Any) -> Value:
         op, operand = node.children
         value = self.eval(operand)
         try:
-            return _UNARY[str(op)](value)
+            return UNARY[str(op)](value)
         except TypeError as exc:
-            raise _eval_error(node, f"unary '{op}' failed: {exc}") from None
+            raise eval_error(node, f"unary '{op}' failed: {exc}") from None
 
     def e_not_op(self, node: Any) -> Value:
         return not self.eval(node.children[0])
@@ -696,10 +513,10 @@ class _Evaluator:
             right = self.eval(operand)
             key = re.sub(r"\s+", "", str(op))
             try:
-                if not _COMPARE[key](left, right):
+                if not COMPARE[key](left, right):
                     return False
             except TypeError as exc:
-                raise _eval_error(node, f"comparison failed: {exc}") from None
+                raise eval_error(node, f"comparison failed: {exc}") from None
             left = right
         return True
 
@@ -711,7 +528,7 @@ class _Evaluator:
         container = self.eval(node.children[0])
         index = node.children[1]
         if isinstance(container, _Module | _XmVars):
-            raise _unsafe(node, "subscript of a module")
+            raise unsafe(node, "subscript of a module")
         try:
             if getattr(index, "data", "") == "slice":
                 parts = [self.eval(p.children[0]) if p.children else None
@@ -719,10 +536,10 @@ class _Evaluator:
                 return container[slice(*parts)]
             return container[self.eval(index)]
         except (TypeError, IndexError, KeyError, ValueError) as exc:
-            raise _eval_error(node, f"subscript failed: {exc!r}") from None
+            raise eval_error(node, f"subscript failed: {exc!r}") from None
 
     def e_getattr(self, node: Any) -> Value:
-        raise _unsafe(node, f"attribute access '.{node.children[1]}' outside a call")
+        raise unsafe(node, f"attribute access '.{node.children[1]}' outside a call")
 
     def e_call(self, node: Any) -> Value:
         func = node.children[0]
@@ -732,7 +549,7 @@ class _Evaluator:
         if func.data == "getattr":
             owner = self.eval(func.children[0])
             return self.call_method(owner, str(func.children[1]), args, kwargs, node)
-        raise _unsafe(node, "call of a computed function")
+        raise unsafe(node, "call of a computed function")
 
     def arguments(self, node: Any) -> tuple[list[Value], dict[str, Value]]:
         args: list[Value] = []
@@ -740,11 +557,11 @@ class _Evaluator:
         arglist = node.children[1] if len(node.children) > 1 else None
         for arg in arglist.children if arglist is not None else ():
             if arg.data == "star_arg":
-                raise _unsafe(arg, "'*' / '**' argument")
+                raise unsafe(arg, "'*' / '**' argument")
             if len(arg.children) == 2:
                 key = arg.children[0]
                 if getattr(key, "data", "") != "name":
-                    raise _eval_error(arg, "keyword argument must be a name")
+                    raise eval_error(arg, "keyword argument must be a name")
                 kwargs[str(key.children[0])] = self.lazy_kwarg(arg.children[1])
             else:
                 args.append(self.eval(arg.children[0]))
@@ -760,16 +577,16 @@ class _Evaluator:
                      node: Any) -> Value:
         kind = _CASTS.get(name)
         if kind is None or kwargs:
-            raise _unsafe(node, f"call of '{name}()'",
+            raise unsafe(node, f"call of '{name}()'",
                           hint="only int(), str(), float(), bool(), len() are read")
         try:
             if kind is len:
                 if len(args) != 1:
-                    raise _eval_error(node, "len() takes one argument")
+                    raise eval_error(node, "len() takes one argument")
                 return len(args[0])
-            return _cast(kind, args, node)
+            return cast(kind, args, node)
         except (TypeError, ValueError) as exc:
-            raise _eval_error(node, f"{name}() failed: {exc}") from None
+            raise eval_error(node, f"{name}() failed: {exc}") from None
 
     def call_method(self, owner: Value, method: str, args: list[Value],
                     kwargs: dict[str, Value], node: Any) -> Value:
@@ -778,24 +595,24 @@ class _Evaluator:
         if isinstance(owner, _XmVars):
             return self.xm_vars_call(method, args, kwargs, node)
         if kwargs or method.startswith("_"):
-            raise _unsafe(node, f"method call '.{method}()'")
-        allowed = _STR_METHODS if isinstance(owner, str) else (
-            _LIST_METHODS if isinstance(owner, list) else frozenset())
+            raise unsafe(node, f"method call '.{method}()'")
+        allowed = STR_METHODS if isinstance(owner, str) else (
+            LIST_METHODS if isinstance(owner, list) else frozenset())
         if method not in allowed:
-            raise _unsafe(node, f"method call '.{method}()' on {type(owner).__name__}")
-        if method in ("append", "extend") and _size(owner, 0) + _size(args, 0) > MAX_SIZE:
-            raise _unsafe(node, "list larger than the limit")
+            raise unsafe(node, f"method call '.{method}()' on {type(owner).__name__}")
+        if method in ("append", "extend") and size_of(owner, 0) + size_of(args, 0) > MAX_SIZE:
+            raise unsafe(node, "list larger than the limit")
         try:
             return getattr(owner, method)(*args)
         except (TypeError, ValueError) as exc:
-            raise _eval_error(node, f".{method}() failed: {exc}") from None
+            raise eval_error(node, f".{method}() failed: {exc}") from None
 
     def call_module(self, module: str, fn: str, args: list[Value], node: Any) -> Value:
         if module == "os" and fn == "uname" and not args:
             return ("Linux", "localhost", "", "", self.host.arch)
         if module == "re" and fn in ("search", "match"):
-            return _regex(fn, args, node)
-        raise _unsafe(node, f"call of '{module}.{fn}()'",
+            return regex_call(fn, args, node)
+        raise unsafe(node, f"call of '{module}.{fn}()'",
                       hint="only os.uname(), re.search() and re.match() are read")
 
     def xm_vars_call(self, method: str, args: list[Value], kwargs: dict[str, Value],
@@ -807,21 +624,21 @@ class _Evaluator:
         if method == "check":
             missing = sorted(v for v in self.declared if v not in self.defines)
             if missing:
-                start, end = _span(node)
-                raise _Skip(
+                start, end = span(node)
+                raise Skip(
                     f"xm create variable(s) {', '.join(missing)} not given", start, end,
                     "xm-define", hint="pass them with --define NAME=VALUE")
             return None
-        raise _unsafe(node, f"call of 'xm_vars.{method}()'")
+        raise unsafe(node, f"call of 'xm_vars.{method}()'")
 
     def e_backquote(self, node: Any) -> Value:
-        raise _unsafe(node, "backquote (repr)")
+        raise unsafe(node, "backquote (repr)")
 
     def e_lambda_expr(self, node: Any) -> Value:
-        raise _unsafe(node, "lambda")
+        raise unsafe(node, "lambda")
 
     def e_comprehension(self, node: Any) -> Value:
-        raise _unsafe(node, "comprehension")
+        raise unsafe(node, "comprehension")
 
 
 def _define_value(text: str) -> Value:
