@@ -16,9 +16,9 @@ export XL_PY_LANE_ARTIFACTS=$R/e2e XL_PY_LANE_SCRATCH=/var/lib/xl-py-lane
 ARGS=$(cat "$L/pytest-args" 2>/dev/null)
 echo "LANE-RUN: python3 -m pytest tests/e2e $ARGS"
 cd /opt/xl-py
-# shellcheck disable=SC2086
+eval "set -- $ARGS"  # the host wrote them shell-quoted
 (python3 -m pytest tests/e2e -p no:cacheprovider --confcutdir=tests/e2e -o junit_family=xunit2 \
-    --junitxml="$R/junit.xml" -v -ra $ARGS; echo $? >/tmp/.pytest-rc) 2>&1 | tee "$R/pytest.log"
+    --junitxml="$R/junit.xml" -v -ra "$@"; echo $? >/tmp/.pytest-rc) 2>&1 | tee "$R/pytest.log"
 rc=$(cat /tmp/.pytest-rc 2>/dev/null)
 if [ -f "$L/bench-runs" ]; then
     echo "LANE-RUN: bench/xen_create.py --runs $(cat "$L/bench-runs")"

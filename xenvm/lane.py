@@ -42,9 +42,11 @@ EXIT_LANE_BROKEN = 2
 
 #: QEMU 7.2 TCG: SMAP makes TCG's CPL3 stack pops fault in the PV dom0, and RDTSCP
 #: intercepts are misreported to Xen (HVM/PVH guests die); one vCPU, because with two
-#: dom0 programs crash now and then under TCG.  The AVX family goes too: with it, xl's
-#: XZ kernel decompression failed now and then ("Invalid kernel") in the lane.
-QEMU_CPU = "max,-smap,-rdtscp,-avx,-avx2,-f16c,-fma,-vaes,-vpclmulqdq"
+#: dom0 programs crash now and then under TCG.  XSAVE (and with it the AVX family) goes
+#: too: with it, xl's XZ kernel decompression in dom0 failed ("Invalid kernel") every
+#: time another guest was running (its SIMD state is clobbered across domain switches);
+#: without it Xen switches FPU state with FXSAVE and the failure is gone.
+QEMU_CPU = "max,-smap,-rdtscp,-avx,-avx2,-f16c,-fma,-vaes,-vpclmulqdq,-xsave"
 XEN_CMDLINE = ("dom0_mem={mem},max:{mem} dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
                "loglvl=all guest_loglvl=all noreboot")
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen rdinit=/init"
