@@ -42,6 +42,23 @@ def test_junit_counts(tmp_path: Path) -> None:
                                       "passed": 2}
 
 
+def test_outcome_matrix(tmp_path: Path) -> None:
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        '<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="3">'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_pause_unpause[xl]"/>'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_rename[xl-py/libxl]">'
+        '<skipped message="xl-py rename not implemented yet"/></testcase>'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_reboot[xl]">'
+        '<failure message="AssertionError: timed out&#10;more"/></testcase>'
+        "</testsuite></testsuites>")
+    lane.write_matrix(xml, tmp_path / "matrix.txt")
+    assert (tmp_path / "matrix.txt").read_text() == (
+        "PASS  test_e2e_pv::test_pause_unpause[xl]\n"
+        "SKIP  test_e2e_pv::test_rename[xl-py/libxl]  -- xl-py rename not implemented yet\n"
+        "FAIL  test_e2e_pv::test_reboot[xl]  -- AssertionError: timed out\n")
+
+
 def test_qemu_command_line_has_the_known_working_settings(tmp_path: Path) -> None:
     argv = lane.qemu_argv(tmp_path / "out", tmp_path / "share", mem_mb=2048, dom0_mem="1024M",
                           shell=False, serial=tmp_path / "serial.log")

@@ -196,6 +196,29 @@ def junit_counts(xml_path: Path) -> dict[str, int]:
     return counts
 
 
+def outcomes(xml_path: Path) -> list[tuple[str, str, str]]:
+    """(test id, PASS/FAIL/ERROR/SKIP, skip or failure message) per test case."""
+    rows = []
+    for case in ET.parse(xml_path).getroot().iter("testcase"):
+        name = f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name', '')}"
+        verdict, note = "PASS", ""
+        for tag, word in (("failure", "FAIL"), ("error", "ERROR"), ("skipped", "SKIP")):
+            child = case.find(tag)
+            if child is not None:
+                verdict = word
+                note = (child.get("message") or "").splitlines()[0][:160] if \
+                    child.get("message") else ""
+                break
+        rows.append((name, verdict, note))
+    return rows
+
+
+def write_matrix(xml_path: Path, output: Path) -> None:
+    lines = [f"{verdict:<6}{name}{'  -- ' + note if note else ''}"
+             for name, verdict, note in outcomes(xml_path)]
+    output.write_text("\n".join(lines) + "\n")
+
+
 def collect(share: Path, serial: Path, artifacts: Path) -> None:
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
@@ -258,6 +281,8 @@ def lane(args: argparse.Namespace) -> Outcome:
     rc_file = artifacts / "rc"
     junit = artifacts / "junit.xml"
     counts = junit_counts(junit) if junit.is_file() else {}
+    if junit.is_file():
+        write_matrix(junit, artifacts / "matrix.txt")
     if status is None:
         return Outcome(EXIT_LANE_BROKEN, "timeout", wall, build_s, ready, counts)
     if not rc_file.is_file():
