@@ -363,7 +363,8 @@ def rule_tsc_mode(cur: Cursor, key: Key) -> None:
 
 def rule_timer_mode(cur: Cursor, key: Key) -> None:
     if cur.dtype is PV:
-        cur.string(key.name)
+        if cur.string(key.name) is None:
+            return
         raise cur.error(key.name, "timer_mode: not supported for PV guests",
                         hint="remove timer_mode, or use type = \"pvh\" or \"hvm\"")
     member = _int_or_name(cur, key, enums.TimerMode, 0, 3, offset=1)
@@ -555,6 +556,8 @@ def rule_altp2mhvm(cur: Cursor, key: Key) -> None:
 
 def rule_ms_vm_genid(cur: Cursor, key: Key) -> None:
     text = cur.string(key.name)
+    if text is None:
+        return
     if text == "generate":
         genid = os.urandom(16)
         while not any(genid):
@@ -729,7 +732,9 @@ def rule_cpuid(cur: Cursor, key: Key) -> None:
 
 
 def rule_device_model(cur: Cursor, key: Key) -> None:
-    text = cur.string(key.name) or ""
+    text = cur.string(key.name)
+    if text is None:
+        return
     hint = 'use device_model_override = "..." for a non-default device model'
     if "stubdom-dm" in text:
         hint += ("; device_model_stubdomain_override = 1 enables stubdomains"
@@ -739,6 +744,8 @@ def rule_device_model(cur: Cursor, key: Key) -> None:
 
 def rule_dm_version(cur: Cursor, key: Key) -> None:
     text = cur.string(key.name)
+    if text is None:
+        return
     versions = {"qemu-xen-traditional": enums.DeviceModelVersion.QEMU_XEN_TRADITIONAL,
                 "qemu-xen": enums.DeviceModelVersion.QEMU_XEN}
     if text not in versions:
