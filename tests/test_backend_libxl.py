@@ -65,6 +65,41 @@ def test_info_through_real_libxl(shim_env: dict[str, str]) -> None:
     assert data["nr_cpus"] == 6 and data["xen_minor"] == 17
 
 
+DEVICE_PROBE = """
+import json, sys
+from xl_py.backends.base import DiskSpec
+from xl_py.backends.libxl import LibxlBackend
+b = LibxlBackend()
+out = {}
+for kind, spec in (
+        ("disk", b._disk_json(DiskSpec(vdev="xvdb", target="/srv/b.img", format="qcow2",
+                                       readwrite=False))),
+        ("disk", b._disk_json(DiskSpec(vdev="hdc", is_cdrom=True, readwrite=False))),
+        ("nic", {"mac": "00:16:3e:01:02:03", "bridge": "br1", "ifname": "vif-x",
+                 "rate_bytes_per_interval": 50000, "rate_interval_usecs": 50000})):
+    with b._device(kind, spec) as buf:
+        fn = getattr(b.lib, f"libxl_device_{kind}_to_json")
+        out.setdefault(kind, []).append(b._json(fn(b.ctx, buf)))
+print(json.dumps(out))
+"""
+
+
+def test_device_json_is_what_real_libxl_parses(shim_env: dict[str, str]) -> None:
+    """Our libxl_device_disk / _nic JSON goes through the real
+    libxl_device_*_from_json and comes back out of *_to_json unchanged."""
+    proc = subprocess.run([sys.executable, "-c", DEVICE_PROBE], env=shim_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["disk"][0] == {"pdev_path": "/srv/b.img", "vdev": "xvdb", "format": "qcow2"}
+    assert got["disk"][1] == {"vdev": "hdc", "format": "empty", "removable": 1, "is_cdrom": 1}
+    assert {k: got["nic"][0][k] for k in ("mac", "bridge", "ifname",
+                                          "rate_bytes_per_interval",
+                                          "rate_interval_usecs")} == {
+        "mac": "00:16:3e:01:02:03", "bridge": "br1", "ifname": "vif-x",
+        "rate_bytes_per_interval": 50000, "rate_interval_usecs": 50000}
+
+
 def test_missing_libxenlight_is_one_clear_line() -> None:
     from xl_py.backends.libxl import LibxlBackend
 

@@ -226,7 +226,8 @@ class NicSpec:
     vifname: str | None = None
     devid: int | None = None  # None: the next free one
     backend_domid: int = 0
-    rate: str | None = None
+    rate_bytes_per_interval: int = 0  # xl's rate= as libxl holds it (0: unlimited)
+    rate_interval_usecs: int = 0
     extra: tuple[tuple[str, str], ...] = field(default=())
 
 

@@ -113,6 +113,23 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "libxl_domain_sched_params_dispose": (None, (_vp,)),
     "libxl_domain_sched_params_get": (_i32, (_vp, _u32, _vp)),
     "libxl_domain_sched_params_to_json": (_vp, (_vp, _vp)),
+    "libxl_device_disk_init": (None, (_vp,)),
+    "libxl_device_disk_dispose": (None, (_vp,)),
+    "libxl_device_disk_from_json": (_i32, (_vp, _vp, _cp)),
+    "libxl_device_disk_to_json": (_vp, (_vp, _vp)),
+    "libxl_device_disk_add": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_device_disk_remove": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_device_disk_destroy": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_vdev_to_device_disk": (_i32, (_vp, _u32, _cp, _vp)),
+    "libxl_cdrom_insert": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_device_nic_init": (None, (_vp,)),
+    "libxl_device_nic_dispose": (None, (_vp,)),
+    "libxl_device_nic_from_json": (_i32, (_vp, _vp, _cp)),
+    "libxl_device_nic_to_json": (_vp, (_vp, _vp)),
+    "libxl_device_nic_add": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_device_nic_remove": (_i32, (_vp, _u32, _vp, _vp)),
+    "libxl_devid_to_device_nic": (_i32, (_vp, _u32, _i32, _vp)),
+    "libxl_mac_to_device_nic": (_i32, (_vp, _u32, _cp, _vp)),
     "libxl_xen_console_read_start": (_vp, (_vp, _i32)),
     "libxl_xen_console_read_line": (_i32, (_vp, _vp, ctypes.POINTER(_vp))),
     "libxl_xen_console_read_finish": (None, (_vp, _vp)),
@@ -514,30 +531,88 @@ class LibxlBackend(BackendBase):
             params = self._json(self.lib.libxl_domain_sched_params_to_json(self.ctx, buf))
         return int(params.get("weight", -1)), int(params.get("cap", -1))
 
-    # -- devices through xenstore's view, after the hypervisor confirms the domain ----
+    # -- devices: libxl_device_<kind>_from_json, then libxl's own add / remove ---------
+    @contextmanager
+    def _device(self, kind: str, spec: dict[str, object]) -> Iterator[Any]:
+        with self._struct(f"device_{kind}") as buf:
+            text = json.dumps({k: v for k, v in spec.items() if v is not None})
+            rc = getattr(self.lib, f"libxl_device_{kind}_from_json")(self.ctx, buf,
+                                                                     text.encode())
+            if rc:
+                raise OperationError(f"libxl rejected the {kind} {text} (rc={rc})")
+            yield buf
+
+    @staticmethod
+    def _disk_json(disk: DiskSpec) -> dict[str, object]:
+        return {"backend_domid": disk.backend_domid, "pdev_path": disk.target or None,
+                "vdev": disk.vdev, "backend": disk.backendtype or None,
+                "format": disk.format if disk.target else "empty",
+                "removable": int(disk.is_cdrom), "readwrite": int(disk.readwrite),
+                "is_cdrom": int(disk.is_cdrom)}
+
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:
+        from xl_py.backends.devnum import disk_devid
+
         self._dominfo(domid)
-        self.xs.attach_disk(domid, disk)
+        devid = disk_devid(disk.vdev)
+        if any(d.devid == devid for d in self.xs.list_devices(domid, "vbd")):
+            raise OperationError(
+                f"domain {domid} already has a disk at {disk.vdev} (device {devid})")
+        with self._device("disk", self._disk_json(disk)) as buf:
+            self._check(self.lib.libxl_device_disk_add(self.ctx, domid, buf, None),
+                        f"attaching {disk.vdev} to domain {domid}", domid)
 
     def detach_disk(self, domid: int, vdev: str, force: bool = False) -> None:
         self._dominfo(domid)
-        self.xs.detach_disk(domid, vdev, force)
+        with self._struct("device_disk") as buf:
+            if self.lib.libxl_vdev_to_device_disk(self.ctx, domid, vdev.encode(), buf):
+                raise OperationError(f"Error: Device {vdev} not connected.")
+            symbol = "libxl_device_disk_destroy" if force else "libxl_device_disk_remove"
+            self._check(getattr(self.lib, symbol)(self.ctx, domid, buf, None),
+                        f"detaching {vdev} from domain {domid}", domid)
 
     def attach_nic(self, domid: int, nic: NicSpec) -> str:
+        from xl_py.backends.macs import random_mac
+
         self._dominfo(domid)
-        return self.xs.attach_nic(domid, nic)
+        in_use = self.used_macs()
+        mac = nic.mac.lower() if nic.mac else random_mac(in_use)
+        if mac in in_use:
+            raise OperationError(f"MAC address {mac} is already used by {in_use[mac]}")
+        spec: dict[str, object] = {
+            "backend_domid": nic.backend_domid, "devid": nic.devid, "model": nic.model,
+            "mac": mac, "ip": nic.ip, "bridge": nic.bridge, "ifname": nic.vifname,
+            "script": nic.script if nic.script != "vif-bridge" else None,
+            "rate_bytes_per_interval": nic.rate_bytes_per_interval or None,
+            "rate_interval_usecs": nic.rate_interval_usecs or None}
+        with self._device("nic", spec) as buf:
+            self._check(self.lib.libxl_device_nic_add(self.ctx, domid, buf, None),
+                        f"attaching a vif to domain {domid}", domid)
+        return mac
 
     def detach_nic(self, domid: int, which: str) -> None:
         self._dominfo(domid)
-        self.xs.detach_nic(domid, which)
+        with self._struct("device_nic") as buf:
+            rc = (self.lib.libxl_devid_to_device_nic(self.ctx, domid, int(which), buf)
+                  if which.isdigit() else
+                  self.lib.libxl_mac_to_device_nic(self.ctx, domid, which.encode(), buf))
+            if rc:
+                raise OperationError(f"Unknown device {which}.")
+            self._check(self.lib.libxl_device_nic_remove(self.ctx, domid, buf, None),
+                        f"detaching vif {which} from domain {domid}", domid)
+
+    def _media(self, domid: int, vdev: str, target: str) -> None:
+        self._dominfo(domid)
+        disk = DiskSpec(vdev=vdev, target=target, readwrite=False, is_cdrom=True)
+        with self._device("disk", self._disk_json(disk)) as buf:
+            self._check(self.lib.libxl_cdrom_insert(self.ctx, domid, buf, None),
+                        f"changing the medium in {vdev} of domain {domid}", domid)
 
     def cd_insert(self, domid: int, vdev: str, target: str) -> None:
-        self._dominfo(domid)
-        self.xs.cd_insert(domid, vdev, target)
+        self._media(domid, vdev, target)
 
     def cd_eject(self, domid: int, vdev: str) -> None:
-        self._dominfo(domid)
-        self.xs.cd_eject(domid, vdev)
+        self._media(domid, vdev, "")
 
 
 def _bits(value: object, nr_cpus: int) -> tuple[int, ...] | None:

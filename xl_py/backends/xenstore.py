@@ -358,8 +358,10 @@ class XenstoreBackend(BackendBase):
                           "state": str(XENBUS_INITIALISING), "script": nic.script,
                           "mac": mac, "bridge": nic.bridge, "handle": str(devid),
                           "type": "vif"}
+            rate = (f"{nic.rate_bytes_per_interval},{nic.rate_interval_usecs}"
+                    if nic.rate_bytes_per_interval else None)
             for key, value in (("ip", nic.ip), ("vifname", nic.vifname), ("model", nic.model),
-                               ("rate", nic.rate), *nic.extra):
+                               ("rate", rate), *nic.extra):
                 if value:
                     back_nodes[key] = value
             front_nodes = {"backend": back, "backend-id": str(nic.backend_domid),

@@ -44,7 +44,9 @@ def nic_spec(words: list[str]) -> NicSpec:
     if "rate" in fields:
         from xl_py.settings.rate import parse_rate
 
-        parse_rate(str(fields["rate"]))  # validates with xl's rules, positioned errors
+        # xl's rules (positioned errors); libxl holds (bytes per interval, interval)
+        fields["rate_bytes_per_interval"], fields["rate_interval_usecs"] = parse_rate(
+            str(fields.pop("rate")))
     backend_dom = str(fields.pop("backend", "0"))
     if not backend_dom.isdigit():
         raise OperationError(f"backend domain must be a domid, not '{backend_dom}'")
@@ -54,7 +56,8 @@ def nic_spec(words: list[str]) -> NicSpec:
         raise OperationError(f"invalid devid '{devid}'")
     return NicSpec(backend_domid=int(backend_dom),
                    devid=int(str(devid)) if devid is not None else None,
-                   **{k: str(v) for k, v in fields.items()})  # type: ignore[arg-type]
+                   **{k: v if isinstance(v, int) else str(v)  # type: ignore[arg-type]
+                      for k, v in fields.items()})
 
 
 def nic_row(dev: DeviceInfo) -> str:
