@@ -4,7 +4,8 @@ Like xl: a first argument that is not an option and has no '=' is the
 config file; later ``key=value`` arguments are appended to the file's text
 (as "\\n<lines>\\n", so they win by last-assignment); ``-f FILE`` names the
 file too.  With ``-N`` (global) or ``-n`` the libxl JSON is printed and
-nothing is started.  xl.conf comes from ``--xl-conf PATH``, else
+nothing is started; otherwise the backend of ``-c``/``XL_PY_BACKEND``
+(xl_py.backends) creates the domain.  xl.conf comes from ``--xl-conf PATH``, else
 ``$XL_PY_CONF``, else /etc/xen/xl.conf (missing: xl's defaults).
 """
 
@@ -17,6 +18,7 @@ from xl_py.cli.opts import Opt, parse
 from xl_py.errors import BackendUnavailable, Diagnostic, UsageError, XlPyError
 
 if TYPE_CHECKING:
+    from xl_py.model.domain import DomainConfig
     from xl_py.settings.xlconf import XlConf
 
 OPTS = (
@@ -84,9 +86,21 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stdout.write(pipeline.to_json(config))
         ctx.stdout.flush()
         return 0
-    raise BackendUnavailable(
-        "create: no backend is available yet to start domains; "
-        "use 'xl-py -N create' for a dry run")
+    return start_domain(ctx, config, paused=opts.flag("paused"))
+
+
+def start_domain(ctx: Context, config: DomainConfig, *, paused: bool) -> int:
+    """Hand the model to the backend chosen by -c / XL_PY_BACKEND (libxl by
+    default; see xl_py.backends)."""
+    from xl_py.backends import open_backend
+
+    backend = open_backend(ctx.connect, ctx.environ)
+    create = getattr(backend, "create", None)
+    if create is None:
+        raise BackendUnavailable("create: this backend cannot start domains; "
+                                 "use 'xl-py -N create' for a dry run")
+    create(config, paused=paused)
+    return 0
 
 
 def read_config(path: str) -> str:
