@@ -115,3 +115,18 @@ typed.cfg:3:10: error: memory: '512M' is not a number
   expected: an integer: decimal, 0x hex or leading-0 octal (e.g. 512, 0x200, 01000)
   hint: write a plain number without a unit
 """
+
+
+def test_a_key_set_twice_is_reported_at_the_unused_assignment() -> None:
+    rc, out, _ = check("twice.cfg")
+    assert rc == 3
+    assert out == """\
+twice.cfg:3:1: warning: memory: set again on line 6; this value is not used
+    3 | memory = 256
+      | ^^^^^^
+  hint: xl uses the last assignment; remove one of them
+twice.cfg:6:1: warning: memory: set again on line 7; this value is not used
+    6 | memory = 512
+      | ^^^^^^
+  hint: xl uses the last assignment; remove one of them
+"""

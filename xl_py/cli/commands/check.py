@@ -84,6 +84,7 @@ def lint_raw(raw: Any, xlconf: Any = None) -> list[Diagnostic]:
     found = [*result.errors, *raw.document.warnings, *raw.warnings, *result.warnings]
     found.extend(_key_findings(raw, result.domain_type.value,
                                {d.message.split(":", 1)[0] for d in found}))
+    found.extend(_overridden(raw))
     return sorted(found, key=lambda d: (d.severity != "error", d.source is None, d.start))
 
 
@@ -126,6 +127,22 @@ def _key_findings(raw: Any, dtype: str, already: set[str]) -> Iterable[Diagnosti
             yield Diagnostic("warning", f"{key}: does nothing for a {dtype.upper()} guest",
                              source, start, end, hint=f"it applies to {kinds} guests; "
                              "remove it or check type=", code="ineffective-key")
+
+
+def _overridden(raw: Any) -> Iterable[Diagnostic]:
+    """``key = ...`` given again later: xl keeps the last one silently."""
+    source = raw.document.source
+    last: dict[str, Any] = {}
+    for statement in reversed(raw.statements):
+        later = last.get(statement.key)
+        if later is not None and later.op == "=":
+            line, _ = source.line_col(later.key_span[0])
+            start, end = statement.key_span
+            yield Diagnostic("warning", f"{statement.key}: set again on line {line}; this "
+                             "value is not used", source, start, end,
+                             hint="xl uses the last assignment; remove one of them",
+                             code="overridden")
+        last[statement.key] = statement
 
 
 def _report(ctx: Context, findings: list[tuple[str, Diagnostic]], *, quiet: bool,
