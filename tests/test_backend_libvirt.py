@@ -150,3 +150,36 @@ def test_unreachable_uri_is_one_clear_line() -> None:
         LibvirtBackend("test:///nonexistent/file.xml")
     assert str(info.value).startswith("cannot connect to test:///nonexistent/file.xml: ")
     assert "\n" not in str(info.value)
+
+
+GUEST = """name = "web2"
+type = "pv"
+kernel = "/boot/vmlinuz"
+memory = 256
+maxmem = 512
+vcpus = 1
+maxvcpus = 2
+disk = [ "/srv/web2.img,raw,xvda,rw" ]
+vif = [ "mac=00:16:3e:00:00:42,bridge=xenbr0" ]
+"""
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_create_through_libvirt_from_an_xl_cfg(xl: Session, paused: bool) -> None:
+    """xl.cfg -> config core -> libvirt XML (render.libvirt_xml) -> createXML."""
+    from xl_py import pipeline
+    from xl_py.cli.commands._runtime import backend, xl_keys
+
+    built = pipeline.build(GUEST, "web2.cfg")
+    domid = backend(xl.ctx).create(built.config, paused=paused, xl_keys=xl_keys(built.raw))
+    assert xl("domid", "web2")[1] == f"{domid}\n"
+    row = json.loads(xl("list", "--json", "web2")[1])[0]
+    assert (row["current_memkb"], row["max_memkb"], row["vcpu_online"], row["paused"]) == (
+        256 * 1024, 512 * 1024, 1, paused)
+    assert xl("network-list", "web2")[1].splitlines()[1].split()[2] == "00:16:3e:00:00:42"
+    assert xl("block-list", "--json", "web2")[1].count('"vdev": "xvda"') == 1
+    assert xl("mem-set", "web2", "600m")[2] == (
+        "error: cannot set memory of domain web2 (2) to 600M: above its maximum of 512M "
+        "(raise it first with mem-max)\n")
+    with pytest.raises(XlPyError, match='^domain with name "web2" already exists.$'):
+        backend(xl.ctx).create(built.config, xl_keys=xl_keys(built.raw))

@@ -14,7 +14,7 @@ anything is changed ("nothing half-done").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -254,7 +254,10 @@ class Backend(Protocol):
 
     # -- lifecycle -----------------------------------------------------------
     def create(self, config: DomainConfig, paused: bool = False,
-               progress: Progress | None = None) -> int: ...
+               progress: Progress | None = None,
+               xl_keys: Mapping[str, object] | None = None) -> int:
+        """Start a domain; ``xl_keys`` (the config's flat xl.cfg keys, see
+        ``cli.commands._runtime.xl_keys``) is what a libvirt backend renders."""
     def destroy(self, domid: int) -> None: ...
     def shutdown(self, domid: int, reboot: bool = False, fallback: bool = False) -> None: ...
     def pause(self, domid: int) -> None: ...
@@ -387,7 +390,8 @@ class BackendBase:
         return out
 
     def create(self, config: DomainConfig, paused: bool = False,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None,
+               xl_keys: Mapping[str, object] | None = None) -> int:
         raise self._no("create domains")
 
     def destroy(self, domid: int) -> None:

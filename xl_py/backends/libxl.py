@@ -23,7 +23,7 @@ import ctypes.util
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -386,7 +386,8 @@ class LibxlBackend(BackendBase):
             os.close(fd)
 
     def create(self, config: DomainConfig, paused: bool = False,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None,
+               xl_keys: Mapping[str, object] | None = None) -> int:
         from xl_py.render.libxl_json import to_json
 
         text = to_json(config)

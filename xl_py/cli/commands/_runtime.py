@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xl_py.cli.opts import Opt, Parsed, parse
 from xl_py.errors import OperationError, UsageError
@@ -161,3 +161,16 @@ def progress_printer(ctx: Context) -> Progress:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def xl_keys(raw: Any) -> dict[str, object]:
+    """A RawDomain's keys as the flat mapping render.libvirt_xml.to_xml reads:
+    an atom is its text, a list its items' texts (nested lists as lists)."""
+    from xl_py.syntax.document import Atom
+
+    def plain(value: Any) -> object:
+        if isinstance(value, Atom):
+            return value.text
+        return [plain(item) for item in value.items]
+
+    return {key: plain(raw.get_value(key)) for key in raw}
