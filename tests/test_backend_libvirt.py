@@ -181,5 +181,5 @@ def test_create_through_libvirt_from_an_xl_cfg(xl: Session, paused: bool) -> Non
     assert xl("mem-set", "web2", "600m")[2] == (
         "error: cannot set memory of domain web2 (2) to 600M: above its maximum of 512M "
         "(raise it first with mem-max)\n")
-    with pytest.raises(XlPyError, match='^domain with name "web2" already exists.$'):
+    with pytest.raises(XlPyError, match=r'^domain with name "web2" already exists\.$'):
         backend(xl.ctx).create(built.config, xl_keys=xl_keys(built.raw))
