@@ -289,7 +289,7 @@ def _devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
                       ("max_grant_frames", "maxGrantFrames")):
         if _get(cfg, key):
             xenbus.set(attr, str(cfg[key]))
-    if any(d["vdev"].startswith("hd") for d in disks):
+    if hvm and any(d["vdev"].startswith("hd") for d in disks):  # PV hdX are xen-bus
         _sub(devs, "controller", type="ide", index="0")
     for i, spec in enumerate(_list(cfg.get("usbctrl"))):
         _usbctrl(devs, spec, i)
