@@ -356,6 +356,14 @@ def h_stdvga(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "dropped", (), "stdvga=0 is the default (cirrus)")
 
 
+def h_parallel(ctx: _Ctx, v: LegacyValue) -> None:
+    if as_str(v.value) == "none":
+        ctx.item(v, "dropped", (), "no parallel port, as xl's guests have by default")
+    else:
+        ctx.item(v, "dropped", (), "xl has no parallel port option; "
+                 "device_model_args=['-parallel', ...] passes one to qemu")
+
+
 def h_description(ctx: _Ctx, v: LegacyValue) -> None:
     ctx.comments.extend(f"description: {line}" for line in as_str(v.value).splitlines())
     ctx.item(v, "dropped", (), "xl has no description; kept as a comment in the output")
@@ -529,8 +537,7 @@ def _rules() -> dict[str, Handler]:
         ("device_model", h_device_model),
         ("fda", drop("xl's device model has no floppy drives")),
         ("fdb", drop("xl's device model has no floppy drives")),
-        ("parallel", drop("xl has no parallel port option; device_model_args=['-parallel', "
-                          "...] passes one to qemu")),
+        ("parallel", h_parallel),
         ("serial", keep(as_str_or_list, hvm_only=True)),
         ("monitor", drop("the qemu monitor is xl's own (device_model_args for extras)")),
         ("monitor_path", drop("the qemu monitor is xl's own (device_model_args for extras)")),
