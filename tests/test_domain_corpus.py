@@ -1,5 +1,7 @@
-"""Differential test over configs written by others: libvirt's xl test data
-and Xen's shipped xl examples (../shared/corpus, read-only, never copied).
+"""Differential test over configs written by others: libvirt's xl and xm test
+data and Xen's shipped xl and xm examples (../shared/corpus, read-only, never
+copied).  Many xm files are valid xl.cfg too; the Python-looking ones are
+rejected by both.
 
 For every file the real ``xl -N create`` accepts, xl-py must print the same
 JSON (uuid normalised).  Files xl rejects must be rejected by xl-py too.
@@ -22,7 +24,10 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 def corpus_files() -> list[Path]:
     files = sorted((CORPUS / "libvirt-xl").glob("*.cfg"))
-    files += sorted(p for p in (CORPUS / "xen-examples").rglob("*xlexample*") if p.is_file())
+    files += sorted((CORPUS / "libvirt-xm").glob("*.cfg"))
+    examples = CORPUS / "xen-examples"
+    files += sorted(p for p in examples.rglob("*") if p.is_file()
+                    and ("xlexample" in p.name or "xmexample" in p.name))
     return files
 
 
