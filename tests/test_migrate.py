@@ -511,3 +511,10 @@ def test_text_report_names_the_failed_files(tmp_path: Path) -> None:
     assert rc == 1
     assert out.splitlines()[-1] == f"2 file(s): 1 converted, 1 failed: {tmp_path / 'b'}"
     assert f"{tmp_path / 'b'}:2:10: error: unexpected '='" in out
+
+
+def test_from_xl_to_libvirt() -> None:
+    rc, out, _ = cli("migrate-config", "--from", "xl", "--to", "libvirt",
+                     str(GOLDEN / "rhel5-hvm.xm.cfg"))
+    assert rc == 0
+    assert out.startswith("<domain type='xen'>\n  <name>win2003</name>\n")

@@ -66,7 +66,8 @@ COMMANDS: tuple[Command, ...] = (
         "-r, --report=text|json    Per-file, per-key report format (default text).\n"
         "-D VAR=VALUE, --define=VAR=VALUE\n"
         "                          An xm create variable (xm create cfg vmid=3).\n"
-        "--from=auto|xm|sxp|xml    Source format (default: detected).\n"
+        "--from=auto|xm|sxp|xml|xl Source format (default: detected; xl.cfg only\n"
+        "                          when given).\n"
         "--arch=ARCH               Host architecture for os.uname()[4] (default x86_64).\n"
         "-f, --force               Overwrite existing output files.",
     ),

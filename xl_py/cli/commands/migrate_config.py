@@ -38,7 +38,7 @@ OPTS = (
 
 TARGETS = ("xl", "libvirt", "json")
 REPORTS = ("text", "json")
-SOURCE_FORMATS = ("auto", "xm", "sxp", "xml")
+SOURCE_FORMATS = ("auto", "xm", "sxp", "xml", "xl")
 
 # files in an /etc/xen tree that are not guest configs
 _SKIP_NAMES = ("README", "xend-config", "xend-pci-", "xl.conf", "xm-config.xml", "cpupool",
@@ -105,7 +105,9 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     kind = opts.source_format if opts.source_format != "auto" else sniff(decoded)
     result.kind = kind
-    if kind == "xml":
+    if kind == "xl":
+        migration = _from_xlcfg(text, name)
+    elif kind == "xml":
         from xl_py.settings.libvirt_xml import xml_to_migration
 
         migration: Migration = xml_to_migration(text, name, opts.new_uuid)
@@ -138,6 +140,18 @@ def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
              "detail": f"libvirt's domain XML has no element for xl's {key}= "
                        "(virsh domxml-to-native would not write it back either)"}
             for key, _ in migration.entries if key not in XML_KEYS]
+
+
+def _from_xlcfg(text: str | bytes, name: str) -> Any:
+    """--from xl: an xl.cfg already; only --to libvirt / json change anything."""
+    from xl_py.errors import Source
+    from xl_py.settings.legacy import Migration, ReportItem
+    from xl_py.settings.libvirt_xml import xlcfg_values
+
+    values = xlcfg_values(text, name)
+    decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    report = tuple(ReportItem(k, "kept", (k,), "") for k in values)
+    return Migration(Source(name, decoded), "xl", tuple(values.items()), (), report, ())
 
 
 def _render_target(xlcfg: str, migration: Any, name: str, opts: Options) -> str:
