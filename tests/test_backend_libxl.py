@@ -100,6 +100,44 @@ def test_device_json_is_what_real_libxl_parses(shim_env: dict[str, str]) -> None
         "rate_bytes_per_interval": 50000, "rate_interval_usecs": 50000}
 
 
+def test_vcpuinfo_size_is_the_real_headers(reference: object, tmp_path: Path) -> None:
+    """The one layout number the backend holds, against sizeof() from libxl.h."""
+    import shutil
+
+    from reference import xlref
+
+    from xl_py.backends.libxl import VCPUINFO_SIZE
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    src = tmp_path / "sz.c"
+    src.write_text("#include <stdio.h>\n#include <libxl.h>\nint main(void) { printf(\"%zu %zu\\n\","
+                   " sizeof(libxl_vcpuinfo), __builtin_offsetof(libxl_vcpuinfo, vcpuid));"
+                   " return 0; }\n")
+    include = xlref.tools().root / "usr" / "include"
+    subprocess.run(["gcc", f"-I{include}", "-o", str(tmp_path / "sz"), str(src)], check=True,
+                   capture_output=True, timeout=120)
+    out = subprocess.run([str(tmp_path / "sz")], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(VCPUINFO_SIZE), "0"]
+
+
+def test_vcpuinfo_stride_checks_the_array() -> None:
+    import ctypes
+
+    from xl_py.backends.libxl import VCPUINFO_SIZE, _vcpuinfo_stride
+    from xl_py.errors import BackendError
+
+    n = 3
+    buf = (ctypes.c_uint8 * (n * VCPUINFO_SIZE))()
+    base = ctypes.addressof(buf)
+    for i in range(n):
+        ctypes.c_uint32.from_address(base + i * VCPUINFO_SIZE).value = i
+    assert _vcpuinfo_stride(base, n, n * VCPUINFO_SIZE + 8) == VCPUINFO_SIZE
+    ctypes.c_uint32.from_address(base + 2 * VCPUINFO_SIZE).value = 7
+    with pytest.raises(BackendError, match=r"does not look like libxl 4\.17"):
+        _vcpuinfo_stride(base, n, n * VCPUINFO_SIZE + 8)
+
+
 def test_missing_libxenlight_is_one_clear_line() -> None:
     from xl_py.backends.libxl import LibxlBackend
 

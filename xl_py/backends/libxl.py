@@ -59,6 +59,7 @@ SUSPEND_LIVE = 2
 SHUTDOWN_REASON_INDEX = {"poweroff": 0, "reboot": 1, "suspend": 2, "crash": 3,
                          "watchdog": 4, "soft_reset": 5}
 LOCKFILE = "/var/lib/xen/xl-py.lock"
+VCPUINFO_SIZE = 56  # sizeof(libxl_vcpuinfo), libxl 4.17 on x86_64 (see _vcpuinfo_stride)
 
 _vp, _u32, _i32, _i64, _u64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int64, \
     ctypes.c_uint64
@@ -166,6 +167,8 @@ class LibxlBackend(BackendBase):
         self.lib = load_library(self.environ)
         self._libc = ctypes.CDLL(None)
         self._libc.free.argtypes = [_vp]
+        self._libc.malloc_usable_size.restype = ctypes.c_size_t
+        self._libc.malloc_usable_size.argtypes = [_vp]
         self._libc.fdopen.restype = _vp
         self._libc.fdopen.argtypes = [_i32, _cp]
         self.ctx = self._alloc_ctx()
@@ -318,7 +321,7 @@ class LibxlBackend(BackendBase):
             self._dominfo(domid)
             raise BackendError(f"libxl_list_vcpu failed for domain {domid}")
         try:
-            stride = _vcpuinfo_stride(base, nb.value)
+            stride = _vcpuinfo_stride(base, nb.value, self._libc.malloc_usable_size(base))
             records = [self._json(self.lib.libxl_vcpuinfo_to_json(self.ctx, base + i * stride))
                        for i in range(nb.value)]
         finally:
@@ -623,16 +626,21 @@ def _bits(value: object, nr_cpus: int) -> tuple[int, ...] | None:
     return None if nr_cpus and set(bits) >= set(range(nr_cpus)) else bits
 
 
-def _vcpuinfo_stride(base: int, count: int) -> int:
-    """sizeof(libxl_vcpuinfo), found from the array itself: vcpuid i sits at i * stride.
+def _vcpuinfo_stride(base: int, count: int, usable: int) -> int:
+    """sizeof(libxl_vcpuinfo), the one number of a libxl layout this module holds.
 
-    libxl fills the array in vcpu order and vcpuid is the first member, so the
-    smallest 8-aligned stride at which every element's first word is its index
-    is the struct size; no layout is assumed beyond "vcpuid comes first"."""
+    libxl_list_vcpu hands back a bare array, so its stride cannot come from a
+    JSON entry point.  VCPUINFO_SIZE is the 4.17 x86_64 ABI's value (pinned by
+    the soname; tests/test_backend_libxl.py compiles sizeof() against the real
+    libxl.h to check it), and it is checked again here against the answer
+    itself: libxl callocs ``count`` structs (glibc's malloc_usable_size must hold
+    them) and fills them in vcpu order with vcpuid first, so element i starts
+    with i.  A mismatch is an error, never a guess."""
     if count <= 1:
         return 0
-    for stride in range(8, 1025, 8):
-        if all(ctypes.c_uint32.from_address(base + i * stride).value == i
-               for i in range(min(count, 4))):
-            return stride
-    raise BackendError("cannot find the size of libxl_vcpuinfo in libxl_list_vcpu's answer")
+    stride = VCPUINFO_SIZE
+    if usable >= count * stride and all(
+            ctypes.c_uint32.from_address(base + i * stride).value == i for i in range(count)):
+        return stride
+    raise BackendError("libxl_list_vcpu's answer does not look like libxl 4.17's "
+                       f"libxl_vcpuinfo array of {VCPUINFO_SIZE}-byte entries")
