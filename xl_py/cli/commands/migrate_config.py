@@ -18,12 +18,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xl_py._types import HostInfo
 from xl_py.cli.context import Context
 from xl_py.cli.opts import Opt, parse
 from xl_py.errors import Diagnostic, Source, UsageError, XlPyError
+
+if TYPE_CHECKING:  # settings import lark lazily: keep xl-py start-up cheap
+    from xl_py.settings.legacy import Migration
 
 OPTS = (
     Opt("to", "t", "to", arg=True),
@@ -100,17 +103,18 @@ def convert_text(text: str | bytes, name: str, opts: Options) -> FileResult:
 
 def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) -> None:
     from xl_py.render.xlcfg import render_keys
-    from xl_py.settings.legacy import Migration, from_xm, migrate
+    from xl_py.settings.legacy import from_xm, migrate
 
     decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     kind = opts.source_format if opts.source_format != "auto" else sniff(decoded)
     result.kind = kind
+    migration: Migration
     if kind == "xl":
         migration = _from_xlcfg(text, name)
     elif kind == "xml":
         from xl_py.settings.libvirt_xml import xml_to_migration
 
-        migration: Migration = xml_to_migration(text, name, opts.new_uuid)
+        migration = xml_to_migration(text, name, opts.new_uuid)
     elif kind == "sxp":
         from xl_py.settings.legacy_sxp import from_sxp
         from xl_py.syntax.sxp import parse_sxp
@@ -142,9 +146,8 @@ def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
             for key, _ in migration.entries if key not in XML_KEYS]
 
 
-def _from_xlcfg(text: str | bytes, name: str) -> Any:
+def _from_xlcfg(text: str | bytes, name: str) -> Migration:
     """--from xl: an xl.cfg already; only --to libvirt / json change anything."""
-    from xl_py.errors import Source
     from xl_py.settings.legacy import Migration, ReportItem
     from xl_py.settings.libvirt_xml import xlcfg_values
 
