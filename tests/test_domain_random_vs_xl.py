@@ -66,3 +66,42 @@ def test_random_domain_configs_agree_with_xl(seed: int, reference: object) -> No
         elif rc == 0 and out != ref.stdout:
             failures.append(f"different JSON:\n{text}")
     assert not failures, "\n\n".join(failures[:3])
+
+
+def golden_lines() -> tuple[list[str], list[str]]:
+    """Assignments taken from the valid golden cases (devices, domain keys)."""
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent / "data" / "xl"
+    devices: list[str] = []
+    domain: list[str] = []
+    for json_path in sorted(data.glob("*/*.json")):
+        for line in json_path.with_suffix(".cfg").read_text().splitlines():
+            key = line.split("=", 1)[0].strip().rstrip("+").strip()
+            if "=" not in line or not key.isidentifier() or key in ("name", "uuid",
+                                                                     "ms_vm_genid"):
+                continue
+            (devices if json_path.parent.name == "devices" else domain).append(line + "\n")
+    return devices, domain
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_mixes_of_golden_lines_agree_with_xl(seed: int, reference: object) -> None:
+    """Device and domain assignments of the golden cases, shuffled together:
+    the interplay (vfb vs top-level vnc, pci vs e820_host, ...) as xl does it."""
+    devices, domain = golden_lines()
+    rng = random.Random(seed)
+    failures = []
+    for _ in range(60):
+        text = rng.choice(BASES[:3])
+        text += "".join(rng.choice(devices) for _ in range(rng.randint(1, 3)))
+        text += "".join(rng.choice(domain) for _ in range(rng.randint(1, 4)))
+        text += 'uuid = "3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90"\n'
+        ref = xlref.xl_dryrun_text(text, name="f.cfg")
+        rc, out = xl_py(text)
+        if (ref.rc == 0) != (rc == 0):
+            failures.append(f"xl rc={ref.rc}, xl-py rc={rc}:\n{text}{ref.stderr}{out}")
+        elif rc == 0 and out != ref.stdout:
+            failures.append(f"different JSON:\n{text}")
+    assert not failures, "\n\n".join(failures[:3])
