@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def main() -> int:
         print(f"bench skipped: {reason}")
         return 0
     xlpy = [sys.executable, "-m", "xl_py.cli.main"]
+    # a SIGTERM (timeout(1)) must still stop the daemon in the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="xlpy-bench-") as tmp:
         sock = str(xlref.start_xenstored(tmp, args.flavour))
         try:
