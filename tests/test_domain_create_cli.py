@@ -133,3 +133,11 @@ def test_uuid_is_random_when_not_given_and_kept_when_given(tmp_path: Path) -> No
     _, fixed, _ = create("-N", "create", "-q", str(PV),
                          'uuid="3F1B2C9A-52D4-4C0E-9A4E-6F2B7D1C8E90"')
     assert json.loads(fixed)["c_info"]["uuid"] == "3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90"
+
+
+def test_create_through_libvirts_test_driver() -> None:
+    import pytest
+
+    pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+    rc, out, err = create("-c", "test:///default", "create", "-q", str(PV))
+    assert (rc, out, err) == (0, "", "")

@@ -11,7 +11,7 @@ nothing is started; otherwise the backend of ``-c``/``XL_PY_BACKEND``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xl_py.cli.context import Context
 from xl_py.cli.opts import Opt, parse
@@ -86,20 +86,22 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stdout.write(pipeline.to_json(config))
         ctx.stdout.flush()
         return 0
-    return start_domain(ctx, config, paused=opts.flag("paused"))
+    return start_domain(ctx, config, built.raw, paused=opts.flag("paused"))
 
 
-def start_domain(ctx: Context, config: DomainConfig, *, paused: bool) -> int:
+def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool) -> int:
     """Hand the model to the backend chosen by -c / XL_PY_BACKEND (libxl by
-    default; see xl_py.backends)."""
+    default; see xl_py.backends); a libvirt backend also gets the flat xl.cfg
+    keys (``xl_keys``) it renders to domain XML."""
     from xl_py.backends import open_backend
+    from xl_py.cli.commands._runtime import xl_keys
 
     backend = open_backend(ctx.connect, ctx.environ)
     create = getattr(backend, "create", None)
     if create is None:
         raise BackendUnavailable("create: this backend cannot start domains; "
                                  "use 'xl-py -N create' for a dry run")
-    create(config, paused=paused)
+    create(config, paused=paused, xl_keys=xl_keys(raw))
     return 0
 
 
