@@ -214,3 +214,11 @@ def test_migration_handshake_both_ends(target_fails: bool) -> None:
         assert events == ["restore {} STREAM", "rename away", "start 42", "source destroy"]
         assert result["domid"] == 42
         assert log[-1] == "Migration successful."
+
+
+def test_dash_h_prints_usage_and_exits_zero() -> None:
+    proc = subprocess.run([sys.executable, "-m", "xl_py.cli.main", "mem-set", "-h"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[0] == (
+        "Usage: xl-py [-v] mem-set <Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from xl_py.cli.opts import Opt, Parsed, parse
-from xl_py.errors import OperationError, UsageError
+from xl_py.errors import OperationError, UsageError, XlPyError
 
 if TYPE_CHECKING:
     from xl_py.backends.base import Backend, Progress
@@ -16,13 +16,23 @@ if TYPE_CHECKING:
 JSON_OPT = Opt("json", "", "json")
 
 
+class HelpShown(XlPyError):
+    """``-h``: the usage went to stdout; stop here with exit status 0, no message."""
+
+    exit_code = 0
+
+    def diagnostics(self) -> tuple[()]:
+        return ()
+
+
 def options(ctx: Context, argv: Sequence[str], table: Sequence[Opt], nargs: int | None = None,
             at_least: int = 0) -> Parsed:
     """Parse a command's options; check its positional count like SWITCH_FOREACH_OPT."""
     name = ctx.command.name if ctx.command else ""
     parsed = parse(argv, (*table, Opt("help", "h", "help")), name)
     if parsed.flag("help"):
-        raise UsageError(_usage(ctx))
+        ctx.out(_usage(ctx))
+        raise HelpShown()
     if nargs is not None and len(parsed.args) != nargs:
         raise UsageError(f"'xl {name}' requires {nargs} argument{'s' if nargs != 1 else ''}."
                          f"\n\n{_usage(ctx)}" if len(parsed.args) < nargs else
