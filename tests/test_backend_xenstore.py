@@ -468,3 +468,11 @@ def test_bash_completion_of_commands_and_domains(sock: str) -> None:
                           timeout=60, check=True)
     assert proc.stdout.splitlines() == ["vcpu-list vcpu-pin vcpu-set", "mail",
                                         "Domain-0 web db mail", ""]
+
+
+def test_check_macs_counts_running_domains(sock: str, tmp_path: Path) -> None:
+    (tmp_path / "new.cfg").write_text('name = "new"\nvif = [ "mac=00:16:3e:11:22:33" ]\n')
+    code, out, err = xl(sock, "check", "--macs", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == (f"{tmp_path / 'new.cfg'}:2:14: error: MAC 00:16:3e:11:22:33 "
+                                   "is also used by running domain web/0")
