@@ -339,6 +339,10 @@ def test_console_finds_the_tty(sock: str) -> None:
         threading.Thread(target=later).start()
         assert be.wait_console_tty(1, "serial", 0, timeout=5) == "/dev/pts/42"
         assert xs.read("/local/domain/1/serial/0/tty") == "/dev/pts/42"
+        started = time.monotonic()
+        with pytest.raises(OperationError, match="has no serial console 1"):
+            be.wait_console_tty(1, "serial", 1, timeout=0.5)
+        assert time.monotonic() - started < 5
     finally:
         be.close()
 

@@ -152,28 +152,40 @@ class XenstoreBackend(BackendBase):
                               blocked=False, cpu_time_ns=0, affinity=None)
                      for c, a in zip(cpus, avail, strict=True))
 
-    def console_tty(self, domid: int, kind: str, num: int) -> str:
+    @staticmethod
+    def _tty_path(domid: int, kind: str, num: int) -> str:
+        """libxl_console_get_tty's node for a console."""
         if kind == "serial":
-            path = f"{DOM}/{domid}/serial/{num}/tty"
-        elif num == 0:
-            path = f"{DOM}/{domid}/console/tty"
-        else:
-            path = f"{DOM}/{domid}/device/console/{num}/tty"
+            return f"{DOM}/{domid}/serial/{num}/tty"
+        if num == 0:
+            return f"{DOM}/{domid}/console/tty"
+        return f"{DOM}/{domid}/device/console/{num}/tty"
+
+    def console_tty(self, domid: int, kind: str, num: int) -> str:
+        path = self._tty_path(domid, kind, num)
         tty = self.xs.read(path)
         if not tty:
             raise OperationError(f"domain {domid} has no {kind} console {num} (no {path})")
         return tty
 
     def wait_console_tty(self, domid: int, kind: str, num: int, timeout: float) -> str:
-        """The tty once xenconsoled has written it (xl console waits the same way)."""
+        """The tty once xenconsoled has written it: a xenstore watch on the node
+        (xl console waits for the same write)."""
+        path = self._tty_path(domid, kind, num)
+        token = f"xlpy-tty-{domid}"
+        self.xs.watch(path, token)
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.console_tty(domid, kind, num)
-            except OperationError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.05)
+        try:
+            while True:
+                tty = self.xs.read(path)
+                if tty:
+                    return tty
+                left = deadline - time.monotonic()
+                if left <= 0 or self.xs.next_event(timeout=left) is None:
+                    raise OperationError(
+                        f"domain {domid} has no {kind} console {num} (no {path})")
+        finally:
+            self.xs.unwatch(path, token)
 
     def vnc_address(self, domid: int) -> tuple[str, int, str | None]:
         base = f"{DOM}/{domid}/console"
