@@ -235,21 +235,26 @@ def test_save_restore(stack: Toolstack, guest: Guest) -> None:
     assert "LANE-GUEST-UP" not in console_text(running.name)[offset:]  # not rebooted
 
 
-def test_migrate_to_localhost(stack: Toolstack, guest: Guest) -> None:
+def test_failed_migration_leaves_the_guest_running(stack: Toolstack, guest: Guest) -> None:
+    """This hypervisor cannot track dirty pages of a PV guest (no shadow paging in
+    Debian's build: "Failed to enable logdirty: 95"), so a PV live migration fails; the
+    guest must then go on running where it was, with no half-received copy left.
+    (Migration itself is tested with a PVH guest, in test_e2e_pvh_hvm.py.)"""
     stack.require("migrate", "migrate-receive")
     running = guest.get()
     before = running.domid
     offset = len(console_text(running.name))
     receiver = " ".join((*stack.argv, "migrate-receive"))
-    stack.ok("migrate", "-s", "", running.name, receiver, timeout=300)
-    after = domid_of(running.name)
-    assert after is not None and after != before
+    result = stack.supported(stack.run("migrate", "-s", "", running.name, receiver,
+                                       timeout=300))
+    assert result.rc not in (0, -9), str(result)
+    if stack.is_reference:
+        assert re.search(r"^xc: error: Failed to enable logdirty: 95,22,0 \(22 = Invalid "
+                         r"argument\): Internal error$", result.err, re.M), result.err
+        assert "migration sender: libxl_domain_suspend failed (rc=-8)" in result.err
+    assert domid_of(running.name) == before
     assert not [n for n in _names() if n.endswith("--incoming") or n.endswith("--migratedaway")]
-    # xenconsoled names the log after the domain's name when it first sees the console:
-    # the receiving domain is "<name>--incoming" then
-    incoming = running.name + "--incoming"
-    wait_for("ticks after the migration", lambda: "LANE-GUEST-TICK" in console_text(incoming)
-             or "LANE-GUEST-TICK" in console_text(running.name)[offset:], 60)
+    wait_console(running.name, r"LANE-GUEST-TICK", 60, offset)
 
 
 def _names() -> list[str]:

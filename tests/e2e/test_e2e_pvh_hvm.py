@@ -1,8 +1,8 @@
 """PVH and HVM guests on the real hypervisor, once per toolstack.
 
-PVH: create, console, ``list -l``, pause/unpause, destroy.  HVM (QEMU device model in
-dom0, direct kernel boot, serial to a file): create, serial console output,
-``list -l``, cd-eject / cd-insert on an emulated CD drive, shutdown -w.
+PVH: create, console, ``list -l``, pause/unpause, migrate to localhost, destroy.
+HVM (QEMU device model in dom0, direct kernel boot, serial to a file): create, serial
+console output, ``list -l``, cd-eject / cd-insert on an emulated CD drive, shutdown -w.
 """
 
 from __future__ import annotations
@@ -74,12 +74,30 @@ def test_pvh_lifecycle(stack: Toolstack) -> None:
             assert list_row(spec.name)["state"][2] == "p"
             stack.ok("unpause", spec.name)
             assert list_row(spec.name)["state"][2] == "-"
+        if stack.missing("migrate") is None and stack.missing("migrate-receive") is None:
+            _migrate_to_localhost(stack, spec.name)
         destroyer = stack if stack.missing("destroy") is None else XL
         domid = running.domid
         destroyer.ok("destroy", spec.name)
         assert domid_of(spec.name) is None and str(domid) not in xs_list("/local/domain")
     finally:
         destroy_quietly(spec.name)
+
+
+def _migrate_to_localhost(stack: Toolstack, name: str) -> None:
+    """``migrate -s "" NAME "<tool> migrate-receive"``: xl runs the receiver itself."""
+    before = domid_of(name)
+    receiver = " ".join((*stack.argv, "migrate-receive"))
+    stack.ok("migrate", "-s", "", name, receiver, timeout=300)
+    after = domid_of(name)
+    assert after is not None and after != before
+    names = [xs_read(f"/local/domain/{d}/name") or "" for d in xs_list("/local/domain")]
+    assert not [n for n in names if n.endswith(("--incoming", "--migratedaway"))], names
+    # xenconsoled named the new log after the receiving domain's first name
+    incoming = name + "--incoming"
+    ticks = _console(incoming).count("LANE-GUEST-TICK")
+    wait_for("ticks after the migration",
+             lambda: _console(incoming).count("LANE-GUEST-TICK") > ticks, 60)
 
 
 # ---------------------------------------------------------------- HVM
