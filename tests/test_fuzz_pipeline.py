@@ -12,6 +12,9 @@ keys and configs, keys renamed, huge numbers, deep nesting, long lists).
    either returns valid JSON or raises an :class:`XlPyError` whose every
    diagnostic renders; nothing else escapes, and each case ends in bounded
    time.  The CLI (``xl-py -N create`` in process) is fuzzed the same way.
+   ``test_pathological_input_bounded`` runs ``xl-py -N create`` on huge and
+   hostile files in a subprocess under a 2 GiB address-space limit: a message
+   or JSON, never a traceback, in bounded time.
 2. ``test_differential_fuzz`` (needs the reference xl): a fixed-seed set of
    mutants goes through ``xl -N create`` and ``xl-py -N create``.  Where xl
    accepts, xl-py must print the identical JSON; where xl rejects, xl-py must
@@ -319,6 +322,69 @@ def test_cli_only_typed_errors_escape(tmp_path_factory: pytest.TempPathFactory,
         json.loads(out.getvalue())
     else:
         assert out.getvalue() == ""
+
+
+# -- pathological inputs: a separate process, with a memory ceiling ------------
+
+MEMORY_LIMIT = 2 * 1024**3  # address space of the xl-py process
+PROCESS_SECONDS = 60.0
+
+
+def _items(key: bytes, item: bytes, count: int) -> bytes:
+    return b'name = "x"\nkernel = "/k"\n' + key + b" = [ " + b", ".join([item] * count) + b" ]\n"
+
+
+PATHOLOGICAL: dict[str, bytes] = {
+    "4 MiB of open brackets": b"disk = " + b"[" * (4 * 1024 * 1024 - 8),
+    "one 4 MiB string": b'extra = "' + b"a" * (4 * 1024 * 1024 - 20) + b'"\n',
+    "more than 4 MiB": b"#" * (4 * 1024 * 1024 + 1),
+    "100,000 statements": b"".join(b"k%d = %d\n" % (i, i) for i in range(100000)),
+    "100,000 disks": _items(b"disk", b'"phy:/dev/x,xvda,w"', 100000),
+    "100,000 vifs": _items(b"vif", b'"bridge=br0"', 100000),
+    "5,000 vnuma nodes": _items(b"vnuma", b'[ "pnode=0", "size=1", "vcpus=0", "vdistances=10" ]',
+                                5000),
+    "100,000 NULs": b"\x00" * 100000,
+    "cpus range to ULONG_MAX-1": b'name = "x"\nkernel = "/k"\nvcpus = 2\n'
+                                 b'cpus = "0-18446744073709551614"\n',
+    "maxvcpus = INT_MAX": b'name = "x"\nkernel = "/k"\nmaxvcpus = 2147483647\n',
+    "vcpus = 10**8": b'name = "x"\nkernel = "/k"\nvcpus = 100000000\n',
+}
+# xl prints 10**8 vcpu numbers (19 s, 1 GB of JSON); xl_py builds avail_vcpus as
+# a frozenset of ints (~40 bytes a vCPU) and dies of MemoryError with a traceback
+# (without a limit the kernel kills it).  Reported to the model/domain owners.
+KNOWN_UNBOUNDED = {"vcpus = 10**8"}
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="MemoryError, see above"))
+    if name in KNOWN_UNBOUNDED else name for name in PATHOLOGICAL])
+def test_pathological_input_bounded(name: str, tmp_path: Path) -> None:
+    """``xl-py -N create`` on it: JSON or a message, never a traceback, in
+    bounded time under a 2 GiB address-space limit."""
+    import subprocess
+
+    path = tmp_path / "huge.cfg"
+    path.write_bytes(PATHOLOGICAL[name])
+    env = {"PATH": "/usr/bin:/bin", "XL_PY_CONF": os.devnull, "LC_ALL": "C.UTF-8"}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "xl_py.cli.main", "-N", "create", "-q",
+                           str(path)], capture_output=True, env=env, cwd=tmp_path,
+                          timeout=PROCESS_SECONDS, preexec_fn=_limit_memory, check=False)
+    elapsed = time.perf_counter() - start
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr[-2000:]
+    assert done.returncode in (0, 1), (done.returncode, stderr[-2000:])
+    if done.returncode == 0:
+        assert done.stdout.startswith(b"{")
+    else:
+        assert "error" in stderr and done.stdout == b""
+    assert elapsed < PROCESS_SECONDS
 
 
 # -- 2. differential fuzz against the real xl -----------------------------------
