@@ -5,7 +5,7 @@
   too), checked against the real xl by tests/test_create_dryrun.py;
 * every key of the domain key table (``settings.domain.KEYS``) and of the
   device key table (``settings.devices.DEVICE_KEYS``) is set in at least one
-  *valid* config;
+  *valid* config, domain keys in a config of a guest type xl reads them for;
 * every sub-option of every device spec table (vif, vfb, vkb, usbctrl,
   usbdev, pci, disk, vsnd, vdispl, vnuma, channel, vtpm, p9, pvcalls, rdm),
   every viridian group and every cpuid name (named fields and feature flags)
@@ -157,6 +157,21 @@ def test_every_key_is_set_in_a_valid_config(table: str) -> None:
     names = _domain_key_names() if table == "domain" else _device_key_names()
     missing = [name for name in names if name not in _valid_keys()]
     assert not missing, f"keys of the {table} table no valid config sets: {missing}"
+
+
+def test_every_domain_key_is_read_for_its_guest_type() -> None:
+    """Set in a valid config of a guest type xl reads the key for (an
+    HVM-only key in a PV config is ignored, so it would not count)."""
+    from xl_py.settings.domain import KEYS
+
+    types_set: dict[str, set[str]] = {}
+    for path in _valid():
+        kind = str(json.loads(path.with_suffix(".json").read_text())["c_info"]["type"])
+        for key, _ in _statements(path):
+            types_set.setdefault(key, set()).add(kind)
+    missing = [key.name for key in KEYS if not key.name.startswith("@")
+               and not types_set.get(key.name, set()) & {t.value for t in key.types}]
+    assert not missing, f"keys never set for a guest type that reads them: {missing}"
 
 
 # -- sub-options -----------------------------------------------------------------
