@@ -18,7 +18,9 @@ keys and configs, keys renamed, huge numbers, deep nesting, long lists).
 2. ``test_differential_fuzz`` (needs the reference xl): a fixed-seed set of
    mutants goes through ``xl -N create`` and ``xl-py -N create``.  Where xl
    accepts, xl-py must print the identical JSON; where xl rejects, xl-py must
-   reject.  The known, understood differences (xl_py is deliberately stricter
+   reject.  ``test_boundary_values_differential`` does the same for every
+   domain key set to the edge values of C's long/int and of strtol's syntax.
+   The known, understood differences (xl_py is deliberately stricter
    where xl only warns and then silently ignores a key, see
    ``KNOWN_STRICTER``) are counted, not failed; anything else fails with the
    mutant's text.  The counts are printed (``pytest -s``).
@@ -601,3 +603,61 @@ def test_differential_fuzz(reference: object, tmp_path: Path) -> None:
         print("xl crashed:", line)
     assert not failures, f"{len(failures)} unexplained disagreements:\n" + \
         "\n".join(failures[:10])
+
+
+# -- 3. boundary values for every domain key, against the real xl ---------------
+
+BOUNDARY_VALUES = ("0", "-1", "2147483648", "4294967301", "-4294967295",
+                   "9223372036854775807", '""', '"1x"', "0x10", "010")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# xl reads these with xlu_cfg_get_long into a C long and stores them in an int
+# (or uint32) field of libxl's structs: beyond 32 bits xl keeps the low bits
+# where xl_py keeps the value (reported to the domain-keys owner).
+INT_TRUNCATED = frozenset({
+    "cpu_weight", "cap", "period", "slice", "latency", "extratime", "rtc_timeoffset",
+    "max_event_channels", "vmtrace_buf_kb", "vncdisplay", "spiceport", "spicetls_port",
+    "spiceusbredirection", "usbversion", "vcpus", "maxvcpus"})
+_GUEST_HEAD = {"pv": 'type = "pv"\nkernel = "/k"\n', "pvh": 'type = "pvh"\nkernel = "/k"\n',
+               "hvm": 'type = "hvm"\n'}
+
+
+def _domain_keys() -> list[tuple[str, str]]:
+    from xl_py.settings.domain import KEYS
+
+    return [(key.name, sorted(t.value for t in key.types)[0]) for key in KEYS
+            if not key.name.startswith("@")]
+
+
+def _out_of_int(value: str) -> bool:
+    try:
+        number = int(value, 0) if not value.startswith("0") or value == "0" else int(value, 8)
+    except ValueError:
+        return False
+    return not INT_MIN <= number <= INT_MAX
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("key,kind", _domain_keys(), ids=[k for k, _ in _domain_keys()])
+def test_boundary_values_differential(key: str, kind: str, reference: object,
+                                      tmp_path: Path) -> None:
+    """``KEY = V`` for the edge values V of C's long/int and of strtol's
+    syntax, on a guest type that reads the key: xl-py must agree with xl
+    (identical JSON, both reject), or be stricter in a known way."""
+    sys.path.insert(0, str(TESTS))
+    from dryrun_support import Case, run_reference, run_xl_py
+
+    problems = []
+    for index, value in enumerate(BOUNDARY_VALUES):
+        text = f'name = "b"\n{_GUEST_HEAD[kind]}{key} = {value}\n'.encode()
+        if huge_vcpus(text) or (key in INT_TRUNCATED and _out_of_int(value)):
+            continue  # KNOWN_UNBOUNDED / INT_TRUNCATED
+        case = Case(tmp_path / f"v{index}" / "b.cfg")
+        case.cfg.parent.mkdir()
+        case.cfg.write_bytes(text)
+        ours, ref = run_xl_py(case), run_reference(case)
+        verdict = classify(text, ours.rc, ours.stdout, ours.stderr, ref.rc, ref.stdout,
+                           ref.stderr)
+        if verdict.kind in ("json-differs", "laxer", "stricter"):
+            problems.append(f"{key} = {value}: {verdict.kind} {_short(verdict.detail)}; xl: "
+                            f"{_short(ref.stderr.strip(), 300)}")
+    assert not problems, "\n".join(problems)
