@@ -77,6 +77,7 @@ DOM0_ELF_TREES = (
 #: data trees copied as they are (source in the closure, same path in dom0)
 DOM0_TREES = (
     "/etc/xen", f"/usr/lib/xen-{XENVER}/boot", f"/usr/lib/xen-{XENVER}/lib/python",
+    f"/usr/lib/xen-{XENVER}/bin",  # its scripts too: convert-legacy-stream, pygrub ...
     "/usr/lib/python3/dist-packages", "/usr/share/libvirt",
     "/usr/share/seabios", "/usr/lib/ipxe", "/etc/python3.11",
 )

@@ -277,8 +277,10 @@ def test_shutdown_wait(stack: Toolstack, guest: Guest) -> None:
     running = guest.get()
     domid = running.domid
     stack.ok("shutdown", "-w", running.name, timeout=120)
+    # -w waits for the shutdown; on_poweroff="destroy" follows from the background process
+    wait_for("the domain to be destroyed", lambda: str(domid) not in xs_list("/local/domain"),
+             30)
     assert domid_of(running.name) is None
-    assert str(domid) not in xs_list("/local/domain")
     guest.running = None
 
 

@@ -125,8 +125,8 @@ def _cd_params(domid: int) -> str | None:
     """The CD drive's medium as the device model's backend node says."""
     for kind in xs_list("/local/domain/0/backend"):
         value = xs_read(f"/local/domain/0/backend/{kind}/{domid}/{CD_DEVID}/params")
-        if value is not None:
-            return value
+        if value is not None:  # qdisk says "aio:<path>"
+            return value.removeprefix("aio:")
     return None
 
 
@@ -156,4 +156,8 @@ def test_hvm_shutdown_wait(stack: Toolstack, hvm: GuestSpec) -> None:
     domid = domid_of(hvm.name)
     assert domid is not None, "the HVM guest is not running"
     stack.ok("shutdown", "-w", hvm.name, timeout=180)
-    assert domid_of(hvm.name) is None and str(domid) not in xs_list("/local/domain")
+    # -w waits for the shutdown; on_poweroff="destroy" is then carried out by the
+    # toolstack's background process a moment later
+    wait_for("the domain to be destroyed", lambda: str(domid) not in xs_list("/local/domain"),
+             30)
+    assert domid_of(hvm.name) is None
