@@ -265,6 +265,44 @@ def test_every_cpuid_name_is_used_in_a_valid_config(table: str) -> None:
     assert not missing, f"cpuid {table} no valid config uses: {missing}"
 
 
+# value forms of xl.cfg(5) / xl-network-configuration(5): (keys, form, regex that
+# one string of a valid config must match)
+_RATE = r"(^|,)rate=\d+{unit}/s{interval}(,|$)"
+VALUE_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    *((("vif",), f"rate in {u}/s", _RATE.format(unit=u, interval="(@.*)?"))
+      for u in ("B", "b", "KB", "Kb", "MB", "Mb", "GB", "Gb")),
+    *((("vif",), f"rate interval in {i or 'seconds, no unit'}",
+       _RATE.format(unit="[KMG]?[Bb]", interval=f"@\\d+{i}"))
+      for i in ("s", "ms", "us", "")),
+    (("cpus", "cpus_soft"), "all", r"^all$"),
+    (("cpus", "cpus_soft"), "one cpu", r"^\d+$"),
+    (("cpus", "cpus_soft"), "a range", r"(^|,)\d+-\d+(,|$)"),
+    (("cpus", "cpus_soft"), "an exclusion", r"\^\d"),
+    (("cpus", "cpus_soft"), "nodes:", r"(^|,)nodes:\d"),
+    (("cpus", "cpus_soft"), "node:", r"(^|,)node:\d"),
+    (("cpuid",), "libxl string form", r"^host(,|$)"),
+    (("cpuid",), "xend list form", r"^(0x)?[0-9a-f]+(,[0-9a-f]+)?:e[a-d]x="),
+)
+
+
+@pytest.mark.parametrize("keys,form,pattern", VALUE_FORMS,
+                         ids=[f"{keys[0]}-{form}" for keys, form, _ in VALUE_FORMS])
+def test_every_value_form_is_used_in_a_valid_config(keys: tuple[str, ...], form: str,
+                                                    pattern: str) -> None:
+    texts = [text for path in _valid() for key, value in _statements(path)
+             if key in keys for text in _strings(value)]
+    assert any(re.search(pattern, text) for text in texts), \
+        f"no valid config spells {'/'.join(keys)} as {form}"
+
+
+def test_cpus_list_form_is_used_in_a_valid_config() -> None:
+    """cpus = [ "...", ... ]: one affinity per vCPU."""
+    from xl_py.syntax.document import ListValue
+
+    assert any(isinstance(value, ListValue) for path in _valid()
+               for key, value in _statements(path) if key in ("cpus", "cpus_soft"))
+
+
 # -- guest types -------------------------------------------------------------------
 
 _TYPE_WORDS = (("hvm", "hvm"), ("pv", "pv"), ("pvh", "pvh"))

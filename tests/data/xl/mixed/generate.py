@@ -94,6 +94,17 @@ case("pv-disk-tapdisk-vhd", "pv", 'disk = [ "tapdisk:vhd:/srv/img.vhd,xvdb,r" ]\
 case("pvh-vif-mac-not-hex", "pvh", 'vif = [ "mac=00:16:3e:zz:00:01" ]\n')
 case("pv-cpuid-unknown-feature-ignored", "pv", 'cpuid = "host,notafeature=1,aes=0"\n')
 
+# -- value forms of xl.cfg(5) that no other valid config spells -----------------
+case("pv-vif-rate-units", "pv",
+     'vif = [ "bridge=a,rate=10Kb/s", "bridge=b,rate=3GB/s@1s", "bridge=c,rate=1Gb/s@2",\n'
+     '        "bridge=d,rate=800KB/s@500us" ]\n')
+case("pvh-vif-rate-plain-units", "pvh",
+     'vif = [ "bridge=a,rate=1250000B/s@25ms", "bridge=b,rate=80000000b/s" ]\n')
+case("err-pv-vif-rate-lower-k", "pv", 'vif = [ "bridge=e,rate=64kb/s@40ms" ]\n')
+case("pv-cpus-node-prefix", "pv", 'vcpus = 2\ncpus = "node:0"\ncpus_soft = "all,^1"\n')
+case("hvm-cpus-list-with-nodes", "hvm",
+     'vcpus = 3\ncpus = [ "nodes:0,^1", "0-1,^0", "^1,0" ]\n')
+
 # -- cpuid: every named field and every feature flag, against the real xl ---------
 
 FIELD_VALUES = {
