@@ -387,7 +387,8 @@ def _limit_memory() -> None:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="MemoryError, see above"))
+    # not strict: the owners fix these in parallel; an XPASS shows in the summary
+    pytest.param(name, marks=pytest.mark.xfail(strict=False, reason="MemoryError, see above"))
     if name in KNOWN_UNBOUNDED else name for name in PATHOLOGICAL])
 def test_pathological_input_bounded(name: str, tmp_path: Path) -> None:
     """``xl-py -N create`` on it: JSON or a message, never a traceback, in
