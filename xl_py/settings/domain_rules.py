@@ -27,6 +27,7 @@ from xl_py.model.enums import ActionOnShutdown, DomainType
 from xl_py.settings.domain_values import (
     INT_MAX,
     Cursor,
+    Skip,
     c_strtoul,
     parse_long,
     prefix_of,
@@ -192,6 +193,8 @@ def rule_vcpus(cur: Cursor, key: Key) -> None:
     number = cur.long("vcpus", 0, INT_MAX)
     if number is None:
         return
+    if number > MAX_VCPUS:
+        raise _too_many_vcpus(cur, "vcpus", number)
     cur.vcpus = number
     cur.set("b.avail_vcpus", Bitmap(frozenset(range(number))))
 
@@ -204,12 +207,28 @@ def rule_vnuma(cur: Cursor, key: Key) -> None:
     parse(cur, key)
 
 
+# No Xen gives a domain more vCPUs than this (x86 HVM stops at 128); xl itself
+# would print every one of 2**31 vCPU numbers (gigabytes of JSON).  A bound
+# keeps xl-py's time and memory bounded: docs/differences.md.
+MAX_VCPUS = 65536
+
+
+def _too_many_vcpus(cur: Cursor, key: str, number: int) -> Skip:
+    return cur.error(key, f"{key}: {number} vCPUs is more than xl-py accepts",
+                     expected=f"at most {MAX_VCPUS} vCPUs",
+                     hint="Xen 4.17 runs HVM guests with up to 128 vCPUs")
+
+
 def stage_vcpus(cur: Cursor, key: Key) -> None:
     """maxmem defaults to memory, maxvcpus to vcpus; maxvcpus >= vcpus."""
     if cur.get("b.max_memkb", MEMKB_DEFAULT) == MEMKB_DEFAULT:
         cur.set("b.max_memkb", cur.get("b.target_memkb", MEMKB_DEFAULT))
     if not cur.get("b.max_vcpus", 0):
         cur.set("b.max_vcpus", cur.vcpus)
+    if cur.get("b.max_vcpus") > MAX_VCPUS:
+        too_many = cur.get("b.max_vcpus")
+        cur.set("b.max_vcpus", cur.vcpus)  # later rules size per-vCPU maps by it
+        raise _too_many_vcpus(cur, "maxvcpus", too_many)
     if cur.get("b.max_vcpus") < cur.vcpus:
         raise cur.error("maxvcpus", f"maxvcpus ({cur.get('b.max_vcpus')}) is less than "
                         f"vcpus ({cur.vcpus})",
