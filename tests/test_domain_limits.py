@@ -32,5 +32,6 @@ def test_vcpu_counts_are_bounded(text: str, message: str) -> None:
 
 
 def test_the_bound_itself_is_accepted() -> None:
-    out = to_json(build('name = "x"\nkernel = "/k"\nmaxvcpus = 65536\nvcpus = 1\n', "ok.cfg").config)
+    text = 'name = "x"\nkernel = "/k"\nmaxvcpus = 65536\nvcpus = 1\n'
+    out = to_json(build(text, "ok.cfg").config)
     assert '"max_vcpus": 65536' in out
