@@ -18,6 +18,21 @@ BRIDGE = "xenbr0"
 BRIDGE_IP = "10.99.0.1"
 
 
+#: what the lane found wrong in xl-py and is not fixed yet: test id -> the finding.
+#: Such a test runs as an expected failure (non-strict xfail), so that a known gap does
+#: not turn CI red for everyone while it stays listed in every lane report; when it is
+#: fixed the test shows as XPASS and its line here should go.
+KNOWN_GAPS: dict[str, str] = {
+    "test_vcpu_set_list_pin[xl-py/libxl]":
+        "xl-py vcpu-list: KeyError 'max_cpu_id' in LibxlBackend.physinfo (the physinfo "
+        "JSON of libxl 4.17 has no such key)",
+    "test_save_restore[xl-py/libxl]":
+        "xl-py restore of its own save image: libxl finds no stream header ('Invalid "
+        "ident: expected 0x4c6962786c466d74, got 0x0000000000000000'), tries "
+        "convert-legacy-stream, then xl-py dies of SIGSEGV",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE not in Path(str(item.fspath)).resolve().parents:
@@ -25,6 +40,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.xenvm)
         if SKIP_REASON:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+        elif item.name in KNOWN_GAPS:
+            item.add_marker(pytest.mark.xfail(reason=KNOWN_GAPS[item.name], strict=False))
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:

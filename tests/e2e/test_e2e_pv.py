@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,20 @@ class Guest:
     def close(self) -> None:
         destroy_quietly(self.spec.name)
 
+    def reset(self) -> None:
+        """After a failed lifecycle step: the next test starts from a fresh guest."""
+        self.close()
+        self.running = None
+
+
+@contextmanager
+def fresh_guest_after_failure(guest: Guest) -> Iterator[None]:
+    try:
+        yield
+    except Exception:  # a failure, not a skip (pytest's outcomes are BaseExceptions)
+        guest.reset()
+        raise
+
 
 @pytest.fixture(scope="module", params=STACKS, ids=[s.name for s in STACKS])
 def stack(request: pytest.FixtureRequest) -> Toolstack:
@@ -78,6 +93,7 @@ def guest(stack: Toolstack) -> Iterator[Guest]:
 
 
 def test_create_boots_to_console(stack: Toolstack, guest: Guest) -> None:
+    stack.require("create")
     running = guest.get()
     text = console_text(running.name)
     assert "LANE-GUEST-UP" in text
@@ -221,18 +237,19 @@ def test_rename(stack: Toolstack, guest: Guest) -> None:
 
 def test_save_restore(stack: Toolstack, guest: Guest) -> None:
     stack.require("save", "restore")
-    running = guest.get()
-    saved = Path(f"/tmp/{running.name}.save")
-    try:
-        stack.ok("save", running.name, str(saved), timeout=240)
-        assert domid_of(running.name) is None
-        assert saved.stat().st_size > 64 << 20
-        offset = len(console_text(running.name))
-        stack.ok("restore", str(saved), timeout=240)
-        wait_console(running.name, r"LANE-GUEST-TICK", 60, offset)  # it goes on ticking
-    finally:
-        saved.unlink(missing_ok=True)
-    assert "LANE-GUEST-UP" not in console_text(running.name)[offset:]  # not rebooted
+    with fresh_guest_after_failure(guest):
+        running = guest.get()
+        saved = Path(f"/tmp/{running.name}.save")
+        try:
+            stack.ok("save", running.name, str(saved), timeout=240)
+            assert domid_of(running.name) is None
+            assert saved.stat().st_size > 64 << 20
+            offset = len(console_text(running.name))
+            stack.ok("restore", str(saved), timeout=240)
+            wait_console(running.name, r"LANE-GUEST-TICK", 60, offset)  # it goes on ticking
+        finally:
+            saved.unlink(missing_ok=True)
+        assert "LANE-GUEST-UP" not in console_text(running.name)[offset:]  # not rebooted
 
 
 def test_failed_migration_leaves_the_guest_running(stack: Toolstack, guest: Guest) -> None:
@@ -241,20 +258,21 @@ def test_failed_migration_leaves_the_guest_running(stack: Toolstack, guest: Gues
     guest must then go on running where it was, with no half-received copy left.
     (Migration itself is tested with a PVH guest, in test_e2e_pvh_hvm.py.)"""
     stack.require("migrate", "migrate-receive")
-    running = guest.get()
-    before = running.domid
-    offset = len(console_text(running.name))
-    receiver = " ".join((*stack.argv, "migrate-receive"))
-    result = stack.supported(stack.run("migrate", "-s", "", running.name, receiver,
-                                       timeout=300))
-    assert result.rc not in (0, -9), str(result)
-    if stack.is_reference:
-        assert re.search(r"^xc: error: Failed to enable logdirty: 95,22,0 \(22 = Invalid "
-                         r"argument\): Internal error$", result.err, re.M), result.err
-        assert "migration sender: libxl_domain_suspend failed (rc=-8)" in result.err
-    assert domid_of(running.name) == before
-    assert not [n for n in _names() if n.endswith("--incoming") or n.endswith("--migratedaway")]
-    wait_console(running.name, r"LANE-GUEST-TICK", 60, offset)
+    with fresh_guest_after_failure(guest):
+        running = guest.get()
+        before = running.domid
+        offset = len(console_text(running.name))
+        receiver = " ".join((*stack.argv, "migrate-receive"))
+        result = stack.supported(stack.run("migrate", "-s", "", running.name, receiver,
+                                           timeout=300))
+        assert result.rc not in (0, -9), str(result)
+        if stack.is_reference:
+            assert re.search(r"^xc: error: Failed to enable logdirty: 95,22,0 \(22 = Invalid "
+                             r"argument\): Internal error$", result.err, re.M), result.err
+            assert "migration sender: libxl_domain_suspend failed (rc=-8)" in result.err
+        assert domid_of(running.name) == before
+        assert not [n for n in _names() if n.endswith("--incoming") or n.endswith("--migratedaway")]
+        wait_console(running.name, r"LANE-GUEST-TICK", 60, offset)
 
 
 def _names() -> list[str]:
@@ -263,13 +281,14 @@ def _names() -> list[str]:
 
 def test_reboot(stack: Toolstack, guest: Guest) -> None:
     stack.require("reboot")
-    running = guest.get()
-    before = running.domid
-    offset = len(console_text(running.name))
-    stack.ok("reboot", running.name)
-    wait_for("a new domid after reboot",
-             lambda: domid_of(running.name) not in (None, before), 90)
-    wait_console(running.name, r"LANE-GUEST-UP", 90, offset)
+    with fresh_guest_after_failure(guest):
+        running = guest.get()
+        before = running.domid
+        offset = len(console_text(running.name))
+        stack.ok("reboot", running.name)
+        wait_for("a new domid after reboot",
+                 lambda: domid_of(running.name) not in (None, before), 90)
+        wait_console(running.name, r"LANE-GUEST-UP", 90, offset)
 
 
 def test_shutdown_wait(stack: Toolstack, guest: Guest) -> None:

@@ -61,6 +61,7 @@ def _console(name: str) -> str:
 
 
 def test_pvh_lifecycle(stack: Toolstack) -> None:
+    stack.require("create")
     spec = GuestSpec(f"pvh-{_tag(stack)}", "pvh")
     running = create(spec, stack)
     try:
@@ -131,6 +132,7 @@ def _cd_params(domid: int) -> str | None:
 
 
 def test_hvm_create_and_serial_console(stack: Toolstack, hvm: GuestSpec) -> None:
+    stack.require("create")
     create(hvm, stack, retries=0)
     wait_for("the HVM guest's serial output", lambda: "LANE-GUEST-UP" in _serial(hvm.name), 300,
              step=2)
