@@ -102,8 +102,8 @@ def _vkb_backend(value: Token, fields: dict[str, Any], site: SpecSite) -> None:
 
 def _vkb_uint(name: str, as_bool: bool = False) -> Any:
     def handle(value: Token, fields: dict[str, Any], site: SpecSite) -> None:
-        number = strtoul(value.text, 0)[0] & 0xFFFFFFFF
-        fields[name] = number != 0 if as_bool else number
+        number = strtoul(value.text, 0)[0]  # xl: unsigned long into a bool or uint32
+        fields[name] = number != 0 if as_bool else number & 0xFFFFFFFF
     return handle
 
 

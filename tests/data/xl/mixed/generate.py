@@ -372,6 +372,11 @@ case("err-pv-cpus-ulong-max", "pv", 'vcpus = 2\ncpus = "18446744073709551615"\n'
 case("err-pv-cpus-soft-overflow", "pv",
      'vcpus = 2\ncpus_soft = [ "0", "18446744073709551616" ]\n')
 case("err-hvm-ioports-overflow", "hvm", 'ioports = [ "10000000000000000-10000000000000001" ]\n')
+# vkb flags are an unsigned long stored in a bool: 2**32 is true (fuzz finding)
+case("pv-vkb-flags-beyond-32-bits", "pv",
+     'vkb = [ "backend-type=linux,feature-abs-pointer=4294967296,width=4294967297" ]\n')
+case("err-pv-vkb-multi-touch-2-32", "pv",
+     'vkb = [ "backend-type=linux,feature-multi-touch=4294967296" ]\n')
 case("err-pv-plus-equals-type-clash", "pv", 'extra = "a"\nextra += [ "b" ]\n')
 
 
