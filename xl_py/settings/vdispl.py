@@ -7,8 +7,9 @@ import re
 from xl_py.model.devices import ConnectorParam, DeviceVdispl
 from xl_py.settings._spec import SpecSite, Token, did_you_mean, strtok, strtoul
 
-_RESOLUTION = re.compile(r"\s*\+?(\d+)x\s*\+?(\d+)")
-_NUMBER = re.compile(r"\s*\+?\d")
+# sscanf "%ux%u": blanks, a sign (a negative number wraps), strtoul's overflow
+_RESOLUTION = re.compile(r"\s*([+-]?\d+)x\s*([+-]?\d+)")
+_NUMBER = re.compile(r"\s*[+-]?\d")
 KEYS = "backend=, be-alloc=, connectors="
 
 
@@ -34,7 +35,7 @@ def _connectors(value: Token, site: SpecSite) -> tuple[ConnectorParam, ...]:
                       "connector and the ones after it at 0x0", where.start, where.end,
                       expected="WIDTHxHEIGHT, e.g. 1920x1080")
             break
-        width, height = (int(g) & 0xFFFFFFFF for g in m.groups())
+        width, height = (strtoul(g, 10)[0] & 0xFFFFFFFF for g in m.groups())
         result[index] = ConnectorParam(unique_id=parts[0].text, width=width, height=height)
     return tuple(result)
 

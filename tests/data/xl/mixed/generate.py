@@ -377,6 +377,9 @@ case("pv-vkb-flags-beyond-32-bits", "pv",
      'vkb = [ "backend-type=linux,feature-abs-pointer=4294967296,width=4294967297" ]\n')
 case("err-pv-vkb-multi-touch-2-32", "pv",
      'vkb = [ "backend-type=linux,feature-multi-touch=4294967296" ]\n')
+# vdispl resolutions are read with sscanf %u: a sign wraps, overflow saturates
+case("pvh-vdispl-signed-resolution", "pvh",
+     'vdispl = [ "connectors=a:-5x720;b:99999999999999999999x+1" ]\n')
 case("err-pv-plus-equals-type-clash", "pv", 'extra = "a"\nextra += [ "b" ]\n')
 
 
