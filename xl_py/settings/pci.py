@@ -45,7 +45,11 @@ def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
     value, used = strtoul(text[pos:], 16)
     if used == 0:
         return None
-    return value & 0xFFFFFFFF, pos + used
+    end = pos + used
+    # unlike strtoul, scanf also swallows the "x" of a "0x" without hex digits
+    if text[end:end + 1] in ("x", "X") and text[pos:end].strip().lstrip("+-") == "0":
+        end += 1
+    return value & 0xFFFFFFFF, end
 
 
 def _expect(text: str, pos: int, char: str) -> int | None:

@@ -380,6 +380,9 @@ case("err-pv-vkb-multi-touch-2-32", "pv",
 # vdispl resolutions are read with sscanf %u: a sign wraps, overflow saturates
 case("pvh-vdispl-signed-resolution", "pvh",
      'vdispl = [ "connectors=a:-5x720;b:99999999999999999999x+1" ]\n')
+# pci BDFs are read with sscanf %x, which takes "0x" with no digit as 0
+case("hvm-pci-bare-0x", "hvm", 'pci = [ "0000:01:0x.0", "02:0X.1@0x" ]\n')
+case("err-hvm-pci-0x-bus", "hvm", 'pci = [ "0x:1.0" ]\n')
 case("err-pv-plus-equals-type-clash", "pv", 'extra = "a"\nextra += [ "b" ]\n')
 
 
