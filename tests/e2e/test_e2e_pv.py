@@ -295,7 +295,7 @@ def test_shutdown_wait(stack: Toolstack, guest: Guest) -> None:
     stack.require("shutdown")
     running = guest.get()
     domid = running.domid
-    stack.ok("shutdown", "-w", running.name, timeout=120)
+    stack.ok("shutdown", "-w", running.name, timeout=60)
     # -w waits for the shutdown; on_poweroff="destroy" follows from the background process
     wait_for("the domain to be destroyed", lambda: str(domid) not in xs_list("/local/domain"),
              30)
