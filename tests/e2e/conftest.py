@@ -22,6 +22,10 @@ BRIDGE_IP = "10.99.0.1"
 #: Such a test runs as an expected failure (non-strict xfail), so that a known gap does
 #: not turn CI red for everyone while it stays listed in every lane report; when it is
 #: fixed the test shows as XPASS and its line here should go.
+_DOMID_POLICY = (
+    "the stored configuration lacks c_info.domid = 4294967295: xl's create sets it from "
+    "xl.conf's domid_policy when the config names no valid domid (xl_vmcontrol.c); "
+    "everything else in 'xl list -l' is identical")
 KNOWN_GAPS: dict[str, str] = {
     "test_vcpu_set_list_pin[xl-py/libxl]":
         "xl-py vcpu-list: KeyError 'max_cpu_id' in LibxlBackend.physinfo: libxl's JSON "
@@ -45,6 +49,8 @@ KNOWN_GAPS: dict[str, str] = {
         "xl-py migrate to localhost: the receiver creates the domain under its own name, "
         "not '<name>--incoming' as xl does ('Domain with name ... already exists', "
         "libxl rc -6); create, console, list -l, pause/unpause pass before that step",
+    "test_same_list_long_configuration[pv-xl-py/libxl]": _DOMID_POLICY,
+    "test_same_list_long_configuration[pv-devices-xl-py/libxl]": _DOMID_POLICY,
 }
 
 
