@@ -71,12 +71,14 @@ def cleanup(name: str) -> None:
     subprocess.run(["xl", "destroy", name], capture_output=True, timeout=60)
 
 
-def one_run(tool: Sequence[str], have: set[str], name: str, folder: Path) -> dict[str, float]:
-    """create, save, restore with ``tool`` (xl steps in for what ``tool`` lacks)."""
+def one_run(tool: Sequence[str], have: set[str], name: str, folder: Path,
+            times: dict[str, float]) -> None:
+    """create, save, restore with ``tool`` (xl steps in for what ``tool`` lacks).
+
+    A failing step ends the run (RuntimeError naming the command and its error)."""
     config = folder / f"{name}.cfg"
     config.write_text(CONFIG.format(name=name))
     image = folder / f"{name}.save"
-    times: dict[str, float] = {}
     steps = (("create", ["create", str(config)]), ("save", ["save", name, str(image)]),
              ("restore", ["restore", str(image)]))
     try:
@@ -93,10 +95,9 @@ def one_run(tool: Sequence[str], have: set[str], name: str, folder: Path) -> dic
     finally:
         image.unlink(missing_ok=True)
         cleanup(name)
-    return times
 
 
-def measure(runs: int) -> dict[str, dict[str, list[float]]]:
+def measure(runs: int, failures: list[str]) -> dict[str, dict[str, list[float]]]:
     have_xlpy = xlpy_commands()
     have = {"xl": set(OPERATIONS), "xl-py": have_xlpy & set(OPERATIONS)}
     results: dict[str, dict[str, list[float]]] = {t: {op: [] for op in OPERATIONS} for t in TOOLS}
@@ -105,8 +106,12 @@ def measure(runs: int) -> dict[str, dict[str, list[float]]]:
             for tool, argv in TOOLS.items():  # interleaved: drift hits both alike
                 if tool != "xl" and not have[tool]:
                     continue
-                times = one_run(argv, have[tool], f"bench-{tool.replace('-', '')}-{i}",
-                                Path(tmp))
+                times: dict[str, float] = {}
+                try:
+                    one_run(argv, have[tool], f"bench-{tool.replace('-', '')}-{i}",
+                            Path(tmp), times)
+                except RuntimeError as exc:  # report it, keep what was measured
+                    failures.append(f"run {i}: {exc}")
                 for op, seconds in times.items():
                     results[tool][op].append(seconds)
     return results
@@ -144,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("not a Xen dom0: run this inside the lane (xenvm/run-lane.sh --bench)",
               file=sys.stderr)
         return 2
-    results = measure(args.runs)
+    failures: list[str] = []
+    results = measure(args.runs, failures)
     print(report(results, args.runs))
+    for failure in failures:
+        print("failed: " + failure.splitlines()[0][:300])
     missing = [op for op in OPERATIONS if not results["xl-py"][op]]
     if missing:
         print("not timed for xl-py (not implemented yet): " + ", ".join(missing))

@@ -33,7 +33,7 @@ mount_basics() {
 
 load_modules() {
     for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback \
-             loop bridge tun isofs; do
+             loop bridge tun; do
         modprobe "$m" || say "modprobe $m failed"
     done
     mount -t xenfs xenfs /proc/xen

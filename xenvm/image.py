@@ -98,7 +98,7 @@ DOM0_MODULES = (
     "net/bridge", "net/802", "net/llc", "net/ipv6/ipv6.ko",
     "fs/9p", "net/9p", "fs/netfs", "fs/fscache", "drivers/virtio",
     "drivers/net/virtio_net.ko", "drivers/net/net_failover.ko", "net/core/failover.ko",
-    "drivers/block/virtio_blk.ko", "fs/isofs",
+    "drivers/block/virtio_blk.ko",
 )
 
 #: guest kernel modules (copied flat to /lib/modules of the guest initramfs)
@@ -423,6 +423,9 @@ def xen_links(tree: Tree) -> None:
     python = tree.root / "usr/bin/python3"
     python.unlink(missing_ok=True)
     python.symlink_to("python3.11")
+    # Xen's python package (convert-legacy-stream, pygrub) on dom0's python path
+    tree.write(f"/usr/lib/python3/dist-packages/xen-{XENVER}.pth",
+               f"/usr/lib/xen-{XENVER}/lib/python\n")
     lib = tree.root / f"usr/lib/{MULTIARCH}/libxenlight.so"
     lib.unlink(missing_ok=True)
     lib.symlink_to(f"libxenlight.so.{XENVER}")
