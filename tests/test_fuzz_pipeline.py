@@ -353,6 +353,9 @@ PATHOLOGICAL: dict[str, bytes] = {
     "5,000 vnuma nodes": _items(b"vnuma", b'[ "pnode=0", "size=1", "vcpus=0", "vdistances=10" ]',
                                 5000),
     "100,000 NULs": b"\x00" * 100000,
+    "vnuma vcpus range to 2**64": b'name = "x"\ntype = "hvm"\nvnuma = [ [ "pnode=0", '
+                                  b'"size=256", "vcpus=0--9223372036854775809", '
+                                  b'"vdistances=10" ] ]\n',
     "cpus range to ULONG_MAX-1": b'name = "x"\nkernel = "/k"\nvcpus = 2\n'
                                  b'cpus = "0-18446744073709551614"\n',
     "maxvcpus = INT_MAX": b'name = "x"\nkernel = "/k"\nmaxvcpus = 2147483647\n',

@@ -98,10 +98,9 @@ def _option(node: dict[str, Any], atom: Atom, site: SpecSite, ctx: dict[str, int
     elif key.text == "vcpus":
         for item in strtok(value.text, ",", skip_blanks=False):
             low, high = _range(Token(item.text, value.start + item.start), site)
-            for cpu in range(low, high + 1):
-                if cpu < ctx["bits"]:
-                    node["vcpus"].add(cpu)
-                node["count"] += 1
+            # counted, not walked: xl's loop over 0-2**64 never ends, ours must
+            node["vcpus"].update(range(low, min(high + 1, ctx["bits"])))
+            node["count"] += max(0, high - low + 1)
     elif key.text == "vdistances":
         items = strtok(value.text, ",", skip_blanks=False)
         if len(items) > ctx["nodes"]:
