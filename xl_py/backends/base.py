@@ -255,9 +255,11 @@ class Backend(Protocol):
     # -- lifecycle -----------------------------------------------------------
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None,
-               xl_keys: Mapping[str, object] | None = None) -> int:
+               xl_keys: Mapping[str, object] | None = None,
+               domid_policy: str = "xen") -> int:
         """Start a domain; ``xl_keys`` (the config's flat xl.cfg keys, see
-        ``cli.commands._runtime.xl_keys``) is what a libvirt backend renders."""
+        ``cli.commands._runtime.xl_keys``) is what a libvirt backend renders;
+        ``domid_policy`` is xl.conf's (libxl: c_info.domid; libvirt picks its own)."""
     def destroy(self, domid: int) -> None: ...
     def shutdown(self, domid: int, reboot: bool = False, fallback: bool = False) -> None: ...
     def pause(self, domid: int) -> None: ...
@@ -268,7 +270,8 @@ class Backend(Protocol):
     def restore(self, path: str, paused: bool = False,
                 progress: Progress | None = None) -> int: ...
     def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None: ...
-    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int: ...
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool,
+                        stream_version: int = 2, domid_policy: str = "xen") -> int: ...
     def resume(self, domid: int) -> None: ...
 
     # -- resources -----------------------------------------------------------
@@ -391,7 +394,8 @@ class BackendBase:
 
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None,
-               xl_keys: Mapping[str, object] | None = None) -> int:
+               xl_keys: Mapping[str, object] | None = None,
+               domid_policy: str = "xen") -> int:
         raise self._no("create domains")
 
     def destroy(self, domid: int) -> None:
@@ -420,7 +424,8 @@ class BackendBase:
     def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None:
         raise self._no("stream a domain's state (save / migrate)")
 
-    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int:
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool,
+                        stream_version: int = 2, domid_policy: str = "xen") -> int:
         raise self._no("restore a domain from a stream")
 
     def resume(self, domid: int) -> None:

@@ -194,7 +194,8 @@ class LibvirtBackend(BackendBase):
     # -- lifecycle ---------------------------------------------------------------
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None,
-               xl_keys: Mapping[str, object] | None = None) -> int:
+               xl_keys: Mapping[str, object] | None = None,
+               domid_policy: str = "xen") -> int:
         """The domain XML libvirt's own xen-xl reader would make of the config
         (render.libvirt_xml.to_xml of its xl.cfg keys), then virDomainCreateXML."""
         if xl_keys is None:

@@ -23,6 +23,9 @@ import ctypes.util
 import fcntl
 import json
 import os
+import sys
+import time
+import uuid as uuid_mod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -40,7 +43,7 @@ from xl_py.backends.base import (
     check_new_name,
     check_vcpu_count,
 )
-from xl_py.backends.migration import SaveHeader, read_header
+from xl_py.backends.migration import SaveHeader, read_header, saved_config, with_domid_policy
 from xl_py.errors import BackendError, BackendUnavailable, DomainNotFound, OperationError
 
 if TYPE_CHECKING:
@@ -59,11 +62,19 @@ SUSPEND_LIVE = 2
 SHUTDOWN_REASON_INDEX = {"poweroff": 0, "reboot": 1, "suspend": 2, "crash": 3,
                          "watchdog": 4, "soft_reset": 5}
 LOCKFILE = "/var/lib/xen/xl-py.lock"
+NIL_UUID = "00000000-0000-0000-0000-000000000000"  # libxl omits a nil uuid from its JSON
 VCPUINFO_SIZE = 56  # sizeof(libxl_vcpuinfo), libxl 4.17 on x86_64 (see _vcpuinfo_stride)
 
 _vp, _u32, _i32, _i64, _u64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int64, \
     ctypes.c_uint64
 _cp = ctypes.c_char_p
+
+
+class _Uuid(ctypes.Structure):
+    """libxl_uuid, passed by value to libxl_domain_preserve (16 bytes, libxl_uuid.h)."""
+
+    _fields_ = [("uuid", ctypes.c_ubyte * 16)]
+
 
 # symbol -> (restype, argtypes): every libxl call this module makes
 SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
@@ -91,6 +102,13 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "libxl_domain_create_new": (_i32, (_vp, _vp, ctypes.POINTER(_u32), _vp, _vp)),
     "libxl_domain_restore_params_init": (None, (_vp,)),
     "libxl_domain_restore_params_dispose": (None, (_vp,)),
+    "libxl_domain_restore_params_from_json": (_i32, (_vp, _vp, _cp)),
+    "libxl_domain_create_info_init": (None, (_vp,)),
+    "libxl_domain_create_info_dispose": (None, (_vp,)),
+    "libxl_domain_create_info_from_json": (_i32, (_vp, _vp, _cp)),
+    "libxl_domain_preserve": (_i32, (_vp, _u32, _vp, _cp, _Uuid)),
+    "libxl_domain_soft_reset": (_i32, (_vp, _vp, _u32, _vp, _vp)),
+    "libxl_domain_core_dump": (_i32, (_vp, _u32, _cp, _vp)),
     "libxl_domain_create_restore": (_i32, (_vp, _vp, ctypes.POINTER(_u32), _i32, _i32, _vp,
                                            _vp, _vp)),
     "libxl_domain_suspend": (_i32, (_vp, _u32, _i32, _i32, _vp)),
@@ -198,7 +216,7 @@ class LibxlBackend(BackendBase):
         if not ptr:
             raise BackendUnavailable("libxl_get_version_info failed")
         info: dict[str, Any] = self._json(self.lib.libxl_version_info_to_json(self.ctx, ptr))
-        have = (int(info.get("xen_version_major", 0)), int(info.get("xen_version_minor", 0)))
+        have = (_int(info, "xen_version_major"), _int(info, "xen_version_minor"))
         if have != WANT_XEN:
             raise BackendUnavailable(
                 f"libxl 4.17 is talking to Xen {have[0]}.{have[1]}: the toolstack and the "
@@ -268,17 +286,15 @@ class LibxlBackend(BackendBase):
         if domid != 0:
             start = next((d.start_time for d in self.xs._infos([domid])), None)
         return DomainInfo(
-            domid=domid, name=name, uuid=str(info.get("uuid")),
-            current_memkb=int(info.get("current_memkb", 0)),
-            max_memkb=int(info.get("max_memkb", 0)),
-            outstanding_memkb=int(info.get("outstanding_memkb", 0)),
-            vcpu_online=int(info.get("vcpu_online", 0)),
-            vcpu_max_id=int(info.get("vcpu_max_id", 0)),
+            domid=domid, name=name, uuid=str(info.get("uuid") or NIL_UUID),
+            current_memkb=_int(info, "current_memkb"), max_memkb=_int(info, "max_memkb"),
+            outstanding_memkb=_int(info, "outstanding_memkb"),
+            vcpu_online=_int(info, "vcpu_online"), vcpu_max_id=_int(info, "vcpu_max_id"),
             running=bool(info.get("running")), blocked=bool(info.get("blocked")),
             paused=bool(info.get("paused")), shutdown=bool(info.get("shutdown")),
             dying=bool(info.get("dying")),
             shutdown_reason=SHUTDOWN_REASON_INDEX.get(str(reason)) if reason else None,
-            cpu_time_ns=int(info.get("cpu_time", 0)), ssid_label=info.get("ssid_label"),
+            cpu_time_ns=_int(info, "cpu_time"), ssid_label=info.get("ssid_label"),
             start_time=start, domain_type=info.get("domain_type"))
 
     def list_domains(self) -> tuple[DomainInfo, ...]:
@@ -300,16 +316,17 @@ class LibxlBackend(BackendBase):
             self._check(self.lib.libxl_get_physinfo(self.ctx, buf), "libxl_get_physinfo")
             p = self._json(self.lib.libxl_physinfo_to_json(self.ctx, buf))
         v = self.version
-        page_kb = int(v.get("pagesize", 4096)) // 1024
+        page_kb = _int(v, "pagesize", 4096) // 1024
         return PhysInfo(
-            nr_cpus=int(p["nr_cpus"]), max_cpu_id=int(p["max_cpu_id"]),
-            nr_nodes=int(p["nr_nodes"]), cores_per_socket=int(p["cores_per_socket"]),
-            threads_per_core=int(p["threads_per_core"]), cpu_khz=int(p["cpu_khz"]),
-            total_memkb=int(p["total_pages"]) * page_kb,
-            free_memkb=(int(p["free_pages"]) - int(p.get("outstanding_pages", 0))) * page_kb,
-            xen_major=int(v["xen_version_major"]), xen_minor=int(v["xen_version_minor"]),
-            xen_extra=str(v.get("xen_version_extra", "")), xen_caps=str(v.get("capabilities")),
-            extra=tuple((k, str(v.get(src, ""))) for k, src in (
+            nr_cpus=_int(p, "nr_cpus"), max_cpu_id=_int(p, "max_cpu_id"),
+            nr_nodes=_int(p, "nr_nodes"), cores_per_socket=_int(p, "cores_per_socket"),
+            threads_per_core=_int(p, "threads_per_core"), cpu_khz=_int(p, "cpu_khz"),
+            total_memkb=_int(p, "total_pages") * page_kb,
+            free_memkb=(_int(p, "free_pages") - _int(p, "outstanding_pages")) * page_kb,
+            xen_major=_int(v, "xen_version_major"), xen_minor=_int(v, "xen_version_minor"),
+            xen_extra=str(v.get("xen_version_extra") or ""),
+            xen_caps=str(v.get("capabilities") or ""),
+            extra=tuple((k, str(v.get(src) or "")) for k, src in (
                 ("xen_pagesize", "pagesize"), ("xen_changeset", "changeset"),
                 ("xen_commandline", "commandline"), ("cc_compiler", "compiler"),
                 ("build_id", "build_id"))))
@@ -327,9 +344,9 @@ class LibxlBackend(BackendBase):
         finally:
             self.lib.libxl_vcpuinfo_list_free(base, nb.value)
         return tuple(VcpuInfo(
-            vcpuid=int(r["vcpuid"]), cpu=int(r["cpu"]) if r.get("online") else None,
+            vcpuid=_int(r, "vcpuid"), cpu=_int(r, "cpu") if r.get("online") else None,
             online=bool(r.get("online")), running=bool(r.get("running")),
-            blocked=bool(r.get("blocked")), cpu_time_ns=int(r.get("vcpu_time", 0)),
+            blocked=bool(r.get("blocked")), cpu_time_ns=_int(r, "vcpu_time"),
             affinity=_bits(r.get("cpumap"), nr_cpus.value),
             soft_affinity=_bits(r.get("cpumap_soft"), nr_cpus.value)) for r in records)
 
@@ -390,22 +407,74 @@ class LibxlBackend(BackendBase):
 
     def create(self, config: DomainConfig, paused: bool = False,
                progress: Progress | None = None,
-               xl_keys: Mapping[str, object] | None = None) -> int:
+               xl_keys: Mapping[str, object] | None = None,
+               domid_policy: str = "xen") -> int:
+        """libxl_domain_create_new; c_info.domid from xl.conf's domid_policy when the
+        config names no valid guest domid (xl_vmcontrol.c create_domain)."""
         from xl_py.render.libxl_json import to_json
 
-        text = to_json(config)
-        name = config.c_info.name or ""
+        data = json.loads(to_json(config))
+        return self.create_from_json(with_domid_policy(data, domid_policy), paused=paused)
+
+    def create_from_json(self, config: dict[str, object], *, paused: bool = False,
+                         soft_reset_of: int | None = None) -> int:
+        """A domain from its libxl JSON (create, and the monitor's restart)."""
+        c_info = config.get("c_info")
+        name = str(c_info.get("name") or "") if isinstance(c_info, dict) else ""
+        text = json.dumps(config).encode()
         domid = _u32()
-        with self._create_lock():
-            check_new_name(self.xs._names_and_uuids(), -1, name)
-            with self._config(text.encode()) as buf:
-                rc = self.lib.libxl_domain_create_new(self.ctx, buf, ctypes.byref(domid), None,
-                                                      None)
+        if soft_reset_of is not None:
+            with self._config(text) as buf:
+                rc = self.lib.libxl_domain_soft_reset(self.ctx, buf, soft_reset_of, None, None)
+            domid.value = soft_reset_of
+        else:
+            with self._create_lock():
+                check_new_name(self.xs._names_and_uuids(), -1, name)
+                with self._config(text) as buf:
+                    rc = self.lib.libxl_domain_create_new(self.ctx, buf, ctypes.byref(domid),
+                                                          None, None)
         if rc:  # libxl destroys a half-built domain and its xenstore nodes itself
             raise OperationError(f"cannot create domain {name} (libxl rc={rc})")
         if not paused:
             self.unpause(domid.value)
         return domid.value
+
+    def start_monitor(self, domid: int, foreground: bool = False) -> int | None:
+        """xl's daemonized create: a process that carries out the on_* actions.
+        Returns its pid (None in the foreground, after the domain is gone)."""
+        from xl_py.backends import monitor
+
+        config = self.domain_config_json(domid)
+        if config is None:
+            raise OperationError(f"cannot read the configuration of domain {domid}")
+        if foreground:
+            monitor.watch(self, domid, config, lambda line: print(line, file=sys.stderr))
+            return None
+        return monitor.spawn(domid, config, self.environ)
+
+    # -- what the monitor needs (xl_py.backends.monitor.Supervisor) --------------------
+    def shutdown_state(self, domid: int) -> tuple[str, str | None]:
+        info = self._dominfo(domid)
+        reason = info.get("shutdown_reason")
+        down = bool(info.get("shutdown")) and reason not in (None, "unknown")
+        return str(info.get("uuid") or NIL_UUID), str(reason) if down else None
+
+    def core_dump(self, domid: int, path: str) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._check(self.lib.libxl_domain_core_dump(self.ctx, domid, path.encode(), None),
+                    f"dumping the core of domain {domid}", domid)
+
+    def preserve(self, domid: int, config: dict[str, object]) -> None:
+        """xl's preserve_domain: rename to <name>-<UTC time> under a fresh UUID."""
+        suffix = time.strftime("-%Y%m%dT%H%MZ", time.gmtime())
+        new_uuid = _Uuid((ctypes.c_ubyte * 16)(*uuid_mod.uuid4().bytes))
+        c_info = json.dumps(config.get("c_info") or {}).encode()
+        with self._struct("domain_create_info") as info:
+            self._check(self.lib.libxl_domain_create_info_from_json(self.ctx, info, c_info),
+                        "libxl_domain_create_info_from_json")
+            self._check(self.lib.libxl_domain_preserve(self.ctx, domid, info,
+                                                       suffix.encode(), new_uuid),
+                        f"preserving domain {domid}", domid)
 
     def _simple(self, symbol: str, domid: int, what: str) -> None:
         self._check(getattr(self.lib, symbol)(self.ctx, domid, None), what, domid)
@@ -447,9 +516,19 @@ class LibxlBackend(BackendBase):
                                                   SUSPEND_LIVE if live else 0, None),
                     f"suspending domain {domid}", domid)
 
-    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool) -> int:
+    def restore_from_fd(self, fd: int, config_json: bytes, paused: bool,
+                        stream_version: int = 2, domid_policy: str = "xen") -> int:
+        """libxl_domain_create_restore reading libxl's stream from ``fd`` at its
+        current position; ``stream_version`` as xl sets it from the header's
+        STREAMv2 flag (the params' init value, 1, means a legacy stream)."""
+        config = json.loads(config_json.rstrip(b"\0"))
+        text = json.dumps(with_domid_policy(config, domid_policy)).encode()
+        params_json = json.dumps({"stream_version": stream_version}).encode()
         domid = _u32()
-        with self._config(config_json) as cfg, self._struct("domain_restore_params") as params:
+        with self._config(text) as cfg, self._struct("domain_restore_params") as params:
+            self._check(self.lib.libxl_domain_restore_params_from_json(self.ctx, params,
+                                                                       params_json),
+                        "libxl_domain_restore_params_from_json")
             rc = self.lib.libxl_domain_create_restore(self.ctx, cfg, ctypes.byref(domid), fd,
                                                       -1, params, None, None)
         if rc:
@@ -461,13 +540,15 @@ class LibxlBackend(BackendBase):
     def save(self, domid: int, path: str, checkpoint: bool = False,
              progress: Progress | None = None) -> None:
         config = self.domain_config_json(domid)
-        header = SaveHeader(config=json.dumps(config, indent=4).encode() if config else b"")
-        with open(path, "wb") as fh:
-            fh.write(header.pack())
-            fh.flush()
+        header = SaveHeader(config=saved_config(config, domid, preserve_domid=False))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, header.pack())
             if progress:
                 progress(header.describe(path), 0, 0)
-            self.suspend_to_fd(domid, fh.fileno(), live=False)
+            self.suspend_to_fd(domid, fd, live=False)
+        finally:
+            os.close(fd)
         if checkpoint:
             self.resume(domid)
         else:
@@ -475,11 +556,13 @@ class LibxlBackend(BackendBase):
 
     def restore(self, path: str, paused: bool = False,
                 progress: Progress | None = None) -> int:
-        with open(path, "rb") as fh:
+        # unbuffered: libxl reads its stream from the fd right after the header
+        with open(path, "rb", buffering=0) as fh:
             header = read_header(fh, path)
             if not header.config:
                 raise OperationError(f"{path}: the save file holds no domain configuration")
-            return self.restore_from_fd(fh.fileno(), header.config, paused)
+            return self.restore_from_fd(fh.fileno(), header.config, paused,
+                                        stream_version=header.stream_version)
 
     # -- resources ---------------------------------------------------------------------
     def set_memory_target(self, domid: int, target_kb: int) -> None:
@@ -533,7 +616,7 @@ class LibxlBackend(BackendBase):
             self._check(self.lib.libxl_domain_sched_params_get(self.ctx, domid, buf),
                         f"reading the scheduler parameters of domain {domid}", domid)
             params = self._json(self.lib.libxl_domain_sched_params_to_json(self.ctx, buf))
-        return int(params.get("weight", -1)), int(params.get("cap", -1))
+        return _int(params, "weight", -1), _int(params, "cap", -1)
 
     # -- devices: libxl_device_<kind>_from_json, then libxl's own add / remove ---------
     @contextmanager
@@ -617,6 +700,14 @@ class LibxlBackend(BackendBase):
 
     def cd_eject(self, domid: int, vdev: str) -> None:
         self._media(domid, vdev, "")
+
+
+def _int(record: Mapping[str, Any], key: str, default: int = 0) -> int:
+    """A number from libxl's JSON.  libxl's ``*_gen_json`` leaves out every field
+    equal to its IDL default (0 for numbers, -1 where the IDL says so, e.g. the
+    scheduler's weight and cap), so a missing key means that default."""
+    value = record.get(key)
+    return default if value is None else int(value)
 
 
 def _bits(value: object, nr_cpus: int) -> tuple[int, ...] | None:

@@ -18,10 +18,11 @@ file objects, and the backend does the domain part through callbacks.
 
 from __future__ import annotations
 
+import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from xl_py.errors import OperationError
 
@@ -38,6 +39,12 @@ REPORT = b"my copy unpause results are as follows\0"
 
 _HEAD = struct.Struct("=32sIIII")
 
+INVALID_DOMID = 0xFFFFFFFF  # libxl.h: ~0, "libxl chooses" (domid_policy = "xen")
+RANDOM_DOMID = INVALID_DOMID - 1  # domid_policy = "random"
+DOMID_FIRST_RESERVED = 0x7FF0
+DOMID_POLICY = {"xen": INVALID_DOMID, "random": RANDOM_DOMID}
+INCOMING_SUFFIX = "--incoming"
+
 
 @dataclass(frozen=True, slots=True)
 class SaveHeader:
@@ -51,12 +58,58 @@ class SaveHeader:
         return _HEAD.pack(SAVEFILE_MAGIC, BYTEORDER, flags, self.optional_flags,
                           len(optional)) + optional
 
+    @property
+    def stream_version(self) -> int:
+        """libxl_domain_restore_params.stream_version as xl sets it."""
+        return 2 if self.mandatory_flags & FLAG_STREAMV2 else 1
+
     def describe(self, source: str) -> str:
         """xl's "Saving to ... new xl format (info 0x3/0x0/N)" line."""
         optional_len = 4 + len(self.config)
         flags = self.mandatory_flags | (FLAG_JSON if self.config else 0)
         return (f"Saving to {source} new xl format (info 0x{flags:x}/0x{self.optional_flags:x}"
                 f"/{optional_len})")
+
+
+def _c_info(config: Mapping[str, Any]) -> dict[str, Any]:
+    c_info = config.get("c_info")
+    return dict(c_info) if isinstance(c_info, Mapping) else {}
+
+
+def with_domid_policy(config: Mapping[str, Any], policy: str) -> dict[str, Any]:
+    """xl's create: a config naming no valid guest domid gets xl.conf's domid_policy
+    (INVALID_DOMID for "xen", RANDOM_DOMID for "random") as c_info.domid."""
+    c_info = _c_info(config)
+    domid = c_info.get("domid")
+    if isinstance(domid, int) and 0 < domid < DOMID_FIRST_RESERVED:
+        return dict(config)
+    c_info["domid"] = DOMID_POLICY[policy]
+    return {**config, "c_info": c_info}
+
+
+def saved_config(config: Mapping[str, Any] | None, domid: int, *,
+                 preserve_domid: bool) -> bytes:
+    """The config xl puts in a save image: the domain's retrieved configuration
+    with c_info.domid = 0 (or the domid itself with -D), NUL-terminated (xl
+    stores strlen + 1 bytes)."""
+    if not config:
+        return b""
+    c_info = _c_info(config)
+    c_info["domid"] = domid if preserve_domid else 0
+    return json.dumps({**config, "c_info": c_info}, indent=4).encode() + b"\0"
+
+
+def incoming_config(config_json: bytes) -> tuple[bytes, str]:
+    """migrate-receive: the domain is received as '<name>--incoming'
+    (xl_vmcontrol.c) and renamed once it may start; returns the config with
+    that name and the name to rename to."""
+    config = json.loads(config_json.rstrip(b"\0") or b"{}")
+    c_info = _c_info(config)
+    name = str(c_info.get("name") or "")
+    if not name:
+        return config_json, ""
+    c_info["name"] = name + INCOMING_SUFFIX
+    return json.dumps({**config, "c_info": c_info}).encode(), name
 
 
 def read_header(stream: IO[bytes], source: str) -> SaveHeader:

@@ -184,3 +184,12 @@ def xl_keys(raw: Any) -> dict[str, object]:
         return [plain(item) for item in value.items]
 
     return {key: plain(raw.get_value(key)) for key in raw}
+
+
+def start_monitor(be: Backend, domid: int, foreground: bool = False) -> None:
+    """xl's daemonized create/restore/migrate-receive: a process that carries out the
+    domain's on_poweroff/on_reboot/on_crash actions, where the backend has one (the
+    libxl backend; libvirtd and xenstore leave that to libvirt / nothing)."""
+    start = getattr(be, "start_monitor", None)
+    if start is not None:
+        start(domid, foreground=foreground)

@@ -86,22 +86,29 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stdout.write(pipeline.to_json(config))
         ctx.stdout.flush()
         return 0
-    return start_domain(ctx, config, built.raw, paused=opts.flag("paused"))
+    return start_domain(ctx, config, built.raw, paused=opts.flag("paused"),
+                        domid_policy=xlconf.domid_policy, monitor=not opts.flag("nomonitor"),
+                        foreground=opts.flag("foreground"))
 
 
-def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool) -> int:
+def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool,
+                 domid_policy: str = "xen", monitor: bool = True,
+                 foreground: bool = False) -> int:
     """Hand the model to the backend chosen by -c / XL_PY_BACKEND (libxl by
     default; see xl_py.backends); a libvirt backend also gets the flat xl.cfg
-    keys (``xl_keys``) it renders to domain XML."""
+    keys (``xl_keys``) it renders to domain XML.  Then, as xl does unless -e,
+    a monitor process carries out the on_* actions (-F: in the foreground)."""
     from xl_py.backends import open_backend
-    from xl_py.cli.commands._runtime import xl_keys
+    from xl_py.cli.commands._runtime import start_monitor, xl_keys
 
     backend = open_backend(ctx.connect, ctx.environ)
     create = getattr(backend, "create", None)
     if create is None:
         raise BackendUnavailable("create: this backend cannot start domains; "
                                  "use 'xl-py -N create' for a dry run")
-    create(config, paused=paused, xl_keys=xl_keys(raw))
+    domid = create(config, paused=paused, xl_keys=xl_keys(raw), domid_policy=domid_policy)
+    if monitor:
+        start_monitor(backend, domid, foreground=foreground)
     return 0
 
 

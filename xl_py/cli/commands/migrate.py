@@ -16,11 +16,12 @@ import time
 from typing import IO, TYPE_CHECKING
 
 from xl_py.backends import migration
-from xl_py.cli.commands._runtime import backend, find_domain, options
+from xl_py.cli.commands._runtime import backend, find_domain, options, start_monitor
 from xl_py.cli.opts import Opt
 from xl_py.errors import OperationError
 
 if TYPE_CHECKING:
+    from xl_py.backends.base import Backend
     from xl_py.cli.context import Context
 
 SEND_OPTS = (Opt("config", "C", arg=True), Opt("ssh", "s", arg=True), Opt("no_wait", "e"),
@@ -97,25 +98,38 @@ def _suspend(ctx: Context, domid: int, stream: IO[bytes]) -> None:
 
 
 def _receive(ctx: Context, argv: list[str]) -> int:
+    """xl's migrate-receive: the domain arrives as '<name>--incoming', paused, and
+    takes its name once the sender gives it up ("go")."""
     opts = options(ctx, argv, RECV_OPTS, nargs=0)
     be = backend(ctx)
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    # unbuffered: libxl reads its stream from fd 0 right after the xl header, and
+    # the GO message after libxl's stream; a buffered reader would swallow both
+    with open(sys.stdin.fileno(), "rb", buffering=0, closefd=False) as inp:
+        domid = _receive_on(be, inp, sys.stdout.buffer, ctx, paused=opts.flag("paused"))
+    if not opts.flag("no_wait"):
+        start_monitor(be, domid)
+    return 0
+
+
+def _receive_on(be: Backend, inp: IO[bytes], out: IO[bytes], ctx: Context, *,
+                paused: bool) -> int:
     names: dict[int, str] = {}
 
     def restore(header: migration.SaveHeader) -> int:
-        domid = be.restore_from_fd(inp.fileno(), header.config, paused=True)
-        names[domid] = be.domain_info(domid).name
+        config, name = migration.incoming_config(header.config)
+        domid = be.restore_from_fd(inp.fileno(), config, paused=True,
+                                   stream_version=header.stream_version)
+        names[domid] = name
         return domid
 
     def start(domid: int) -> None:
-        name = names[domid]
-        if name.endswith("--incoming"):
-            be.rename(domid, name[: -len("--incoming")])
-        if not opts.flag("paused"):
+        if names[domid]:
+            be.rename(domid, names[domid])
+        if not paused:
             be.unpause(domid)
 
-    migration.receive(inp, out, restore=restore, start=start, destroy=be.destroy, log=ctx.err)
-    return 0
+    return migration.receive(inp, out, restore=restore, start=start, destroy=be.destroy,
+                             log=ctx.err)
 
 
 def run(ctx: Context, argv: list[str]) -> int:

@@ -10,7 +10,13 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from xl_py.cli.commands._runtime import backend, find_domain, options, progress_printer
+from xl_py.cli.commands._runtime import (
+    backend,
+    find_domain,
+    options,
+    progress_printer,
+    start_monitor,
+)
 from xl_py.cli.opts import Opt
 from xl_py.errors import OperationError, UsageError
 
@@ -62,9 +68,11 @@ def _restore(ctx: Context, argv: list[str]) -> int:
         raise OperationError(f"Can't open restore file: {path}: No such file or directory")
     started = time.monotonic()
     ctx.err(f"Loading new save file {path} ({_size(path) >> 20} MiB)")
-    domid = backend(ctx).restore(path, paused=opts.flag("paused"),
-                                 progress=progress_printer(ctx))
+    be = backend(ctx)
+    domid = be.restore(path, paused=opts.flag("paused"), progress=progress_printer(ctx))
     ctx.err(f"Restored domain {domid} from {path} in {time.monotonic() - started:.1f}s")
+    if not opts.flag("no_wait"):
+        start_monitor(be, domid)
     return 0
 
 

@@ -34,33 +34,50 @@ def run(ctx: Context, argv: list[str]) -> int:
     for domid in domids:
         ctx.err(f"{word} domain {domid}")
         be.shutdown(domid, reboot=reboot, fallback=opts.flag("fallback"))
-    if opts.flag("wait"):
-        _wait(ctx, be, uuids, reboot)
+    if opts.count("wait"):
+        _wait(ctx, be, uuids, shutdown_counts=opts.count("wait") == 1)
     return 0
 
 
-def _gone_or_restarted(be: Backend, domid: int, uuid: str) -> bool:
+def _event(be: Backend, domid: int, uuid: str) -> tuple[str, int] | None:
+    """What libxl's domain death watch would report now: ("destroyed", 0),
+    ("shutdown", reason code) or None while the domain runs."""
     try:
         info = be.domain_info(domid)
     except DomainNotFound:
-        return True
-    return info.uuid != uuid or info.dying or (info.shutdown and not info.running)
+        return ("destroyed", 0)
+    if info.uuid != uuid:
+        return ("destroyed", 0)
+    if info.shutdown and info.shutdown_reason is not None:
+        return ("shutdown", info.shutdown_reason)
+    return None
 
 
-def _wait(ctx: Context, be: Backend, uuids: dict[int, str], reboot: bool) -> None:
-    """Poll until every domain is gone (xl waits for the death event the same way)."""
+def _wait(ctx: Context, be: Backend, uuids: dict[int, str], shutdown_counts: bool) -> None:
+    """xl's wait_for_domain_deaths: -w returns once each domain has shut down (or is
+    gone), -ww only once each is destroyed."""
     pending = set(uuids)
+    reported: set[int] = set()
     deadline = time.monotonic() + WAIT_TIMEOUT
     ctx.err(f"Waiting for {len(pending)} domains")
     while pending:
         for domid in sorted(pending):
-            if _gone_or_restarted(be, domid, uuids[domid]):
+            event = _event(be, domid, uuids[domid])
+            if event is None:
+                continue
+            kind, code = event
+            if kind == "destroyed":
+                ctx.err(f"Domain {domid} has been destroyed")
                 pending.discard(domid)
-                ctx.err(f"Domain {domid} has been {'rebooted' if reboot else 'shut down'}, "
-                        f"still waiting for {len(pending)} domains")
+            elif domid not in reported:
+                reported.add(domid)
+                ctx.err(f"Domain {domid} has been shut down, reason code {code}")
+                if shutdown_counts:
+                    pending.discard(domid)
+                else:
+                    ctx.err(f"Domain {domid} continue waiting for death")
         if pending and time.monotonic() > deadline:
             raise OperationError(f"domains {sorted(pending)} still running after "
                                  f"{WAIT_TIMEOUT:.0f}s")
         if pending:
             time.sleep(0.2)
-    ctx.err("All domains have been " + ("rebooted" if reboot else "shut down"))
