@@ -65,6 +65,59 @@ def test_info_through_real_libxl(shim_env: dict[str, str]) -> None:
     assert data["nr_cpus"] == 6 and data["xen_minor"] == 17
 
 
+def test_one_cpu_host_whose_json_omits_zero_fields(shim_env: dict[str, str]) -> None:
+    """libxl's *_to_json leaves out fields equal to their default: on a 1-CPU host
+    (the lane's) max_cpu_id = 0 is missing from libxl_physinfo_to_json, which made
+    'vcpu-list' and 'info' die of KeyError 'max_cpu_id'."""
+    from reference import xlref
+
+    env = {**shim_env, **xlref.Host(cpus=1, memory_mb=2048).env()}
+    raw = subprocess.run([sys.executable, "-c", PHYSINFO_PROBE], env=env, capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert raw.returncode == 0, raw.stderr
+    assert "max_cpu_id" not in json.loads(raw.stdout)  # the finding itself
+    proc = xlpy(env, "info")
+    assert proc.returncode == 0, proc.stderr
+    rows = {k.strip(): v for k, v in (ln.split(" : ", 1) for ln in proc.stdout.splitlines())}
+    assert (rows["nr_cpus"], rows["max_cpu_id"], rows["total_memory"]) == ("1", "0", "2048")
+
+
+PHYSINFO_PROBE = """
+from xl_py.backends.libxl import LibxlBackend
+b = LibxlBackend()
+with b._struct("physinfo") as buf:
+    assert b.lib.libxl_get_physinfo(b.ctx, buf) == 0
+    print(b._string(b.lib.libxl_physinfo_to_json(b.ctx, buf)))
+"""
+
+RESTORE_PARAMS_PROBE = """
+import ctypes, json
+from xl_py.backends.libxl import LibxlBackend
+b = LibxlBackend()
+to_json = b.lib.libxl_domain_restore_params_to_json
+to_json.restype, to_json.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]
+out = []
+for text in (b'{}', b'{"stream_version": 2}'):
+    with b._struct("domain_restore_params") as buf:
+        if text != b'{}':
+            assert b.lib.libxl_domain_restore_params_from_json(b.ctx, buf, text) == 0
+        out.append(b._string(to_json(b.ctx, buf)))
+print(json.dumps(out))
+"""
+
+
+def test_restore_params_stream_version_through_real_libxl(shim_env: dict[str, str]) -> None:
+    """libxl_domain_restore_params_init leaves stream_version = 1 (a legacy stream,
+    which libxl hands to convert-legacy-stream); xl sets 2 for a STREAMv2 image, and
+    so does the backend, through libxl_domain_restore_params_from_json."""
+    proc = subprocess.run([sys.executable, "-c", RESTORE_PARAMS_PROBE], env=shim_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    init, set2 = (json.loads(t) for t in json.loads(proc.stdout))
+    assert init.get("stream_version", 1) == 1  # omitted when at its init value
+    assert set2["stream_version"] == 2
+
+
 DEVICE_PROBE = """
 import json, sys
 from xl_py.backends.base import DiskSpec

@@ -79,7 +79,7 @@ def decide(reason: str | None, config: Mapping[str, object]) -> Decision:
         return Decision("")
     if key == "unknown":
         return ACTION_TABLE["destroy"]
-    action = str(config.get(key) or DEFAULT_ACTIONS[key]).replace("-", "_")
+    action = str(config.get(key) or DEFAULT_ACTIONS[key])  # libxl JSON spelling
     return ACTION_TABLE.get(action, ACTION_TABLE["destroy"])
 
 
@@ -207,7 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     from xl_py.backends.libxl import LibxlBackend
 
-    backend = LibxlBackend()
+    try:
+        backend = LibxlBackend()
+    except XlPyError as exc:
+        print(f"xl-py monitor of domain {domid}: {exc}", file=sys.stderr, flush=True)
+        return 1
     try:
         return watch(backend, domid, config, _stamp)
     finally:
