@@ -16,9 +16,10 @@ from xl_py.backends import monitor
 from xl_py.backends.monitor import ACTION_TABLE, Decision, decide, watch
 from xl_py.errors import DomainNotFound, OperationError
 
-CONFIG = {"c_info": {"name": "g1", "domid": 4294967295}, "on_poweroff": "destroy",
-          "on_reboot": "restart", "on_crash": "coredump_restart",
-          "on_watchdog": "preserve", "on_soft_reset": "soft_reset"}
+CONFIG: dict[str, object] = {
+    "c_info": {"name": "g1", "domid": 4294967295}, "on_poweroff": "destroy",
+    "on_reboot": "restart", "on_crash": "coredump_restart", "on_watchdog": "preserve",
+    "on_soft_reset": "soft_reset"}
 
 
 @pytest.mark.parametrize(("reason", "config", "want"), [
