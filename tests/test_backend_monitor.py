@@ -80,11 +80,13 @@ class FakeXen:
 
     def domain_config_json(self, domid: int) -> dict[str, object] | None:
         self.calls.append(f"retrieve {domid}")
-        return {**CONFIG, "retrieved_from": domid}
+        # libxl's stored config; its c_info.domid is not what the restart asks for
+        return {**CONFIG, "c_info": {"name": "g1", "domid": domid}, "retrieved_from": domid}
 
     def create_from_json(self, config: dict[str, object], *,
                          soft_reset_of: int | None = None) -> int:
         self.calls.append(f"create from {config.get('retrieved_from')} soft={soft_reset_of}")
+        assert config["c_info"] == {"name": "g1", "domid": 4294967295}  # create's own
         if self.fail_create:
             raise OperationError("cannot create domain g1 (libxl rc=-3)")
         domid = soft_reset_of if soft_reset_of is not None else self.next_domid

@@ -165,6 +165,10 @@ def _reload(sup: Supervisor, domid: int, config: dict[str, object],
     if not fresh:
         log("failed to retrieve guest configuration. reusing old configuration")
         return config
+    # the domid create asked for (xl.conf's domid_policy, or the config's own)
+    old, new = config.get("c_info"), fresh.get("c_info")
+    if isinstance(old, dict) and isinstance(new, dict) and "domid" in old:
+        fresh = {**fresh, "c_info": {**new, "domid": old["domid"]}}
     return fresh
 
 
