@@ -477,10 +477,11 @@ KNOWN_LAXER: tuple[tuple[Callable[[bytes], bool], str], ...] = (
      "libxlutil's lexer fails on a final comment without a newline; xl_py reads it"),
     (lambda data: b"\\x" in data,
      "libxlutil rejects every \\xHH escape (a bug); xl_py reads it and warns"),
-    (lambda data: re.search(rb"mac=[^\"',]*[0-9a-fA-F]{17}[\s\S]*rate=", data) is not None,
-     "an octet of mac= that overflows strtoul leaves errno = ERANGE, and xl's vif rate "
-     "parser (which does not clear errno) then fails a valid rate= as 'rate overflow'; "
-     "xl_py warns about the mac and reads the rate"),
+    (lambda data: re.search(rb"([0-9]{19}|[0-9a-fA-F]{17})[\s\S]*rate=", data) is not None,
+     "any number that overflows strtoul/strtol before it (memory=, a mac= octet ...) "
+     "leaves errno = ERANGE, and xl's vif rate parser, which does not clear errno, then "
+     "fails a valid rate= as 'rate overflow'; xl_py warns about that number and reads "
+     "the rate"),
 )
 
 
