@@ -22,26 +22,7 @@ BRIDGE_IP = "10.99.0.1"
 #: Such a test runs as an expected failure (non-strict xfail), so that a known gap does
 #: not turn CI red for everyone while it stays listed in every lane report; when it is
 #: fixed the test shows as XPASS and its line here should go.
-_DOMID_POLICY = (
-    "the stored configuration lacks c_info.domid = 4294967295: xl's create sets it from "
-    "xl.conf's domid_policy when the config names no valid domid (xl_vmcontrol.c); "
-    "everything else in 'xl list -l' is identical")
 KNOWN_GAPS: dict[str, str] = {
-    "test_vcpu_set_list_pin[xl-py/libxl]":
-        "xl-py vcpu-list: KeyError 'max_cpu_id' in LibxlBackend.physinfo: libxl's JSON "
-        "leaves out fields equal to their default, and max_cpu_id is 0 on the lane's "
-        "1-CPU host",
-    "test_save_restore[xl-py/libxl]":
-        "xl-py restore of its own save image: libxl finds no stream header ('Invalid "
-        "ident: expected 0x4c6962786c466d74, got 0x0000000000000000'), tries "
-        "convert-legacy-stream, then xl-py dies of SIGSEGV",
-    "test_reboot[xl-py/libxl]":
-        "xl-py create leaves no process behind to carry out on_reboot='restart' (xl's "
-        "daemonized create does): after 'xl-py reboot' the domain stays shut down",
-    "test_shutdown_wait[xl-py/libxl]":
-        "'xl-py shutdown -w' waits for the domain to disappear, while xl returns once it "
-        "has shut down ('Domain N has been shut down, reason code 0'); with no process to "
-        "carry out on_poweroff='destroy' either, it waits forever",
     "test_hvm_shutdown_wait[xl-py/libxl]":
         "no process left by xl-py create carries out on_poweroff='destroy': the HVM "
         "domain stays shut down after 'xl-py shutdown -w'",
@@ -49,8 +30,6 @@ KNOWN_GAPS: dict[str, str] = {
         "xl-py migrate to localhost: the receiver creates the domain under its own name, "
         "not '<name>--incoming' as xl does ('Domain with name ... already exists', "
         "libxl rc -6); create, console, list -l, pause/unpause pass before that step",
-    "test_same_list_long_configuration[pv-xl-py/libxl]": _DOMID_POLICY,
-    "test_same_list_long_configuration[pv-devices-xl-py/libxl]": _DOMID_POLICY,
 }
 
 
