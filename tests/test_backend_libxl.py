@@ -264,3 +264,22 @@ def test_guest_lifecycle_on_real_xen(tmp_path: Path) -> None:
         assert _real("restore", str(image)).returncode == 0
     finally:
         _real("destroy", "xlpy-tiny")
+
+
+def test_every_libxl_call_has_declared_types() -> None:
+    """A libxl function called without argtypes/restype gets ctypes' int defaults,
+    which truncate pointers (a segfault waiting to happen): every symbol the backend
+    names, directly or through _struct / _device, is in SIGNATURES."""
+    import re
+
+    from xl_py.backends import libxl
+
+    source = Path(libxl.__file__).read_text()
+    named = set(re.findall(r"lib\.(libxl_\w+)", source))
+    for kind in re.findall(r'_struct\("(\w+)"\)', source):
+        named |= {f"libxl_{kind}_init", f"libxl_{kind}_dispose"}
+    for kind in re.findall(r'_device\("(\w+)"', source):
+        named |= {f"libxl_device_{kind}_init", f"libxl_device_{kind}_dispose",
+                  f"libxl_device_{kind}_from_json"}
+    assert len(named) > 40
+    assert sorted(named - set(libxl.SIGNATURES)) == []
