@@ -23,10 +23,18 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >&2 || true
-.venv/bin/python -m pip install -q -e '.[test]' >&2
+# editable_mode=compat: a plain path entry in a .pth file.  setuptools' default
+# editable finder imports pathlib, re and importlib.util at every interpreter start
+# (~10 ms on each xl-py command; see bench/README.md).  setuptools calls compat
+# transitional: where it is gone, fall back to the default mode.
+EDITABLE=(--config-settings editable_mode=compat)
+.venv/bin/python -m pip install -q "${EDITABLE[@]}" -e '.[test]' >&2 || {
+    EDITABLE=()
+    .venv/bin/python -m pip install -q -e '.[test]' >&2
+}
 # libvirt-python builds against libvirt-dev (apt, see .ci/run): without it the
 # libvirt backend's tests skip instead of the whole setup failing
-.venv/bin/python -m pip install -q -e '.[runtime]' >&2 \
+.venv/bin/python -m pip install -q "${EDITABLE[@]}" -e '.[runtime]' >&2 \
     || echo "setup: libvirt-python not built (needs libvirt-dev, pkg-config); libvirt tests will skip" >&2
 
 if [ -z "${XLREF_SKIP_FETCH:-}" ]; then
