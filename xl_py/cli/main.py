@@ -18,6 +18,8 @@ from xl_py.cli.opts import Opt, parse
 from xl_py.cli.table import candidates, lookup
 from xl_py.errors import UsageError, XlPyError
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
 GLOBAL_OPTS = (
     Opt("verbose", "v", "verbose"),
     Opt("dryrun", "N", "dry-run"),
@@ -87,6 +89,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 1
+    except MemoryError:
+        ctx.err("xl-py: out of memory")
+        code = 1
+    except Exception as exc:  # a bug in xl-py: one line, the traceback on request
+        if ctx.environ.get("XL_PY_DEBUG"):
+            raise
+        ctx.err(f"xl-py: internal error: {type(exc).__name__}: {exc}")
+        ctx.err("  (set XL_PY_DEBUG=1 for the traceback, and please report it)")
+        code = INTERNAL_ERROR
     sys.exit(code)
 
 
