@@ -26,10 +26,6 @@ KNOWN_GAPS: dict[str, str] = {
     "test_hvm_shutdown_wait[xl-py/libxl]":
         "no process left by xl-py create carries out on_poweroff='destroy': the HVM "
         "domain stays shut down after 'xl-py shutdown -w'",
-    "test_pvh_lifecycle[xl-py/libxl]":
-        "xl-py migrate to localhost: the receiver creates the domain under its own name, "
-        "not '<name>--incoming' as xl does ('Domain with name ... already exists', "
-        "libxl rc -6); create, console, list -l, pause/unpause pass before that step",
 }
 
 
