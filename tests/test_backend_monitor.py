@@ -48,8 +48,9 @@ def test_decision_table(reason: str | None, config: dict[str, object], want: Dec
 
 def test_every_libxl_action_has_a_row() -> None:
     # libxl_types.idl action_on_shutdown, values 1..7
-    assert set(ACTION_TABLE) == {"destroy", "restart", "restart_rename", "preserve",
-                                 "coredump_destroy", "coredump_restart", "soft_reset"}
+    assert set(ACTION_TABLE) == set(monitor.XL_ACTION_NAME) == {
+        "destroy", "restart", "restart_rename", "preserve", "coredump_destroy",
+        "coredump_restart", "soft_reset"}
     assert monitor.REASON_CODE == {"poweroff": 0, "reboot": 1, "suspend": 2, "crash": 3,
                                    "watchdog": 4, "soft_reset": 5}
 
@@ -111,7 +112,7 @@ def test_poweroff_destroys_and_exits() -> None:
     lines = run_watch(xen, 5, CONFIG)
     assert xen.calls == ["destroy 5"]
     assert lines[1:] == ["Domain 5 has shut down, reason code 0 0x0",
-                         "Action for shutdown reason code is destroy",
+                         "Action for shutdown reason code 0 is destroy",
                          "Domain 5 needs to be cleaned up: destroying the domain",
                          "Done. Exiting now"]
     assert lines[0].startswith("Waiting for domain g1 (domid 5) to die [pid ")

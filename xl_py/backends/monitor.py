@@ -71,6 +71,12 @@ ACTION_TABLE: dict[str, Decision] = {
 }
 
 
+#: libxl JSON spelling -> the name xl logs (xl_parse.c action_on_shutdown_names)
+XL_ACTION_NAME = {"destroy": "destroy", "restart": "restart", "restart_rename": "rename-restart",
+                  "preserve": "preserve", "coredump_destroy": "coredump-destroy",
+                  "coredump_restart": "coredump-restart", "soft_reset": "soft-reset"}
+
+
 def decide(reason: str | None, config: Mapping[str, object]) -> Decision:
     """handle_domain_death's table: the shutdown reason and the config's on_* keys.
     An unknown reason destroys the domain, as xl does."""
@@ -118,7 +124,7 @@ def watch(sup: Supervisor, domid: int, config: dict[str, object], log: Log, *,
         code = REASON_CODE.get(reason, -1)
         log(f"Domain {domid} has shut down, reason code {code} 0x{code & 0xffffffff:x}")
         decision = decide(reason, config)
-        next_domid = _carry_out(sup, domid, config, decision, log)
+        next_domid = _carry_out(sup, domid, config, decision, log, code)
         if next_domid is None:
             log("Done. Exiting now")
             return 0
@@ -126,11 +132,11 @@ def watch(sup: Supervisor, domid: int, config: dict[str, object], log: Log, *,
 
 
 def _carry_out(sup: Supervisor, domid: int, config: dict[str, object], decision: Decision,
-               log: Log) -> int | None:
+               log: Log, code: int = -1) -> int | None:
     if not decision.action:
         log("Domain has suspended.")
         return None
-    log(f"Action for shutdown reason code is {decision.action.replace('_', '-')}")
+    log(f"Action for shutdown reason code {code} is {XL_ACTION_NAME[decision.action]}")
     if decision.dump:
         path = f"{DUMP_DIR}/{_name(config)}"
         log(f"dumping core to {path}")
