@@ -192,6 +192,7 @@ class LibxlBackend(BackendBase):
         self.ctx = self._alloc_ctx()
         self.version = self._version_info()
         self._xs: XenstoreBackend | None = None
+        self._created: dict[int, dict[str, object]] = {}  # domid -> the JSON it was made of
 
     # -- plumbing ------------------------------------------------------------------
     def _alloc_ctx(self) -> int:
@@ -435,6 +436,7 @@ class LibxlBackend(BackendBase):
                                                           None, None)
         if rc:  # libxl destroys a half-built domain and its xenstore nodes itself
             raise OperationError(f"cannot create domain {name} (libxl rc={rc})")
+        self._created[domid.value] = config
         if not paused:
             self.unpause(domid.value)
         return domid.value
@@ -444,9 +446,10 @@ class LibxlBackend(BackendBase):
         Returns its pid (None in the foreground, after the domain is gone)."""
         from xl_py.backends import monitor
 
-        config = self.domain_config_json(domid)
+        config = self.domain_config_json(domid) or self._created.get(domid)
         if config is None:
-            raise OperationError(f"cannot read the configuration of domain {domid}")
+            raise OperationError(f"cannot read the configuration of domain {domid}: "
+                                 "no process will carry out its on_poweroff/on_reboot")
         if foreground:
             monitor.watch(self, domid, config, lambda line: print(line, file=sys.stderr))
             return None
