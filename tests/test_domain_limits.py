@@ -35,3 +35,15 @@ def test_the_bound_itself_is_accepted() -> None:
     text = 'name = "x"\nkernel = "/k"\nmaxvcpus = 65536\nvcpus = 1\n'
     out = to_json(build(text, "ok.cfg").config)
     assert '"max_vcpus": 65536' in out
+
+
+def test_a_c_int_key_beyond_32_bits_is_refused() -> None:
+    """xl keeps the low 32 bits of cap (4294967301 -> 5); xl-py says so."""
+    with pytest.raises(ConfigValueError) as info:
+        build('name = "x"\nkernel = "/k"\ncap = 4294967301\n', "cap.cfg")
+    assert str(info.value) == (
+        "cap.cfg:3:7: error: cap: 4294967301 does not fit in a C int\n"
+        "    3 | cap = 4294967301\n"
+        "      |       ^^^^^^^^^^\n"
+        "  expected: an integer from -2147483648 to 2147483647\n"
+        "  hint: xl would silently keep only the low 32 bits")

@@ -30,7 +30,7 @@ from xl_py.model.domain import (
     info_for_type,
 )
 from xl_py.model.enums import ActionOnShutdown, DomainType
-from xl_py.settings.domain_rules import DEFBOOL, optional_function
+from xl_py.settings.domain_rules import DEFBOOL, c_int, optional_function
 from xl_py.settings.domain_values import Cursor
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def DISPLAY_STRING(cur: Cursor, key: Key) -> None:
 
 
 def DISPLAY_LONG(cur: Cursor, key: Key) -> None:
-    _display(cur, key, cur.long)
+    """vncdisplay & co: a C int in xl (see domain_rules.INT)."""
+    _display(cur, key, lambda name: c_int(cur, name))
 
 
 def DISPLAY_DEFBOOL(cur: Cursor, key: Key) -> None:

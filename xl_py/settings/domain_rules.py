@@ -26,6 +26,7 @@ from xl_py.model.domain import (
 from xl_py.model.enums import ActionOnShutdown, DomainType
 from xl_py.settings.domain_values import (
     INT_MAX,
+    INT_MIN,
     Cursor,
     Skip,
     c_strtoul,
@@ -56,6 +57,24 @@ def LONG(cur: Cursor, key: Key) -> None:
     number = cur.long(key.name)
     if number is not None:
         cur.set(key.target, number)
+
+
+def INT(cur: Cursor, key: Key) -> None:
+    """A key xl reads with xlu_cfg_get_long into a C int: xl silently keeps the
+    low 32 bits (2**32 + 5 becomes 5); xl-py refuses what does not fit."""
+    number = c_int(cur, key.name)
+    if number is not None:
+        cur.set(key.target, number)
+
+
+def c_int(cur: Cursor, name: str) -> int | None:
+    """cur.long (what xl ignores stays a warning), then an error outside C int."""
+    number = cur.long(name)
+    if number is not None and not INT_MIN <= number <= INT_MAX:
+        raise cur.error(name, f"{name}: {number} does not fit in a C int",
+                        expected=f"an integer from {INT_MIN} to {INT_MAX}",
+                        hint="xl would silently keep only the low 32 bits")
+    return number
 
 
 def MIB(cur: Cursor, key: Key) -> None:
@@ -403,7 +422,7 @@ def rule_altp2m(cur: Cursor, key: Key) -> None:
 
 def rule_vmtrace(cur: Cursor, key: Key) -> None:
     """vmtrace_buf_kb: xl reads it quietly (dont_warn), 0 leaves it unset."""
-    number = cur.long(key.name)
+    number = c_int(cur, key.name)
     if number:
         cur.set(key.target, number)
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 LONG_MIN = -(2**63)
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
 
 
 class Skip(Exception):
