@@ -14,6 +14,7 @@ from xl_py.errors import Diagnostic, Source
 
 Span = tuple[int, int]
 Op = Literal["=", "+="]
+DESCRIBE_MAX = 80  # longest value quoted whole in a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,12 @@ class Atom:
     quoted: bool
 
     def describe(self) -> str:
-        return repr(self.text) if self.quoted else self.text
+        """The value as messages quote it; a huge one is shortened in the middle
+        (the caret still spans all of it)."""
+        text = self.text
+        if len(text) > DESCRIBE_MAX:
+            text = f"{text[:DESCRIBE_MAX - 20]}…{text[-12:]}"
+        return repr(text) if self.quoted else text
 
 
 @dataclass(frozen=True, slots=True)
