@@ -120,3 +120,20 @@ def test_package_closure_holds_what_the_image_needs(tmp_path: Path) -> None:
                    "python3-libvirt", "python3-lark", "python3-click", "qemu-system-xen",
                    "libc6", "libxenmisc4.17"):
         assert wanted in names
+
+
+def test_failed_node_ids_for_the_ci_rerun(tmp_path: Path) -> None:
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        '<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="4">'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_pause_unpause[xl]"/>'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_rename[xl-py/libxl]">'
+        '<skipped message="not yet"/></testcase>'
+        '<testcase classname="tests.e2e.test_e2e_pv" name="test_reboot[xl]">'
+        '<failure message="timed out"/></testcase>'
+        '<testcase classname="tests.e2e.test_e2e_faults" name="test_missing_kernel[xl]">'
+        '<error message="fixture"/></testcase>'
+        "</testsuite></testsuites>")
+    assert lane.failed_node_ids(xml) == [
+        "tests/e2e/test_e2e_pv.py::test_reboot[xl]",
+        "tests/e2e/test_e2e_faults.py::test_missing_kernel[xl]"]

@@ -196,6 +196,17 @@ def junit_counts(xml_path: Path) -> dict[str, int]:
     return counts
 
 
+def failed_node_ids(xml_path: Path) -> list[str]:
+    """pytest node ids (tests/e2e/x.py::test[param]) of the failed/errored cases."""
+    ids = []
+    for case in ET.parse(xml_path).getroot().iter("testcase"):
+        if case.find("failure") is None and case.find("error") is None:
+            continue
+        path = case.get("classname", "").replace(".", "/") + ".py"
+        ids.append(f"{path}::{case.get('name', '')}")
+    return ids
+
+
 def outcomes(xml_path: Path) -> list[tuple[str, str, str]]:
     """(test id, PASS/FAIL/ERROR/SKIP, skip or failure message) per test case."""
     rows = []
@@ -304,12 +315,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="also run bench/xen_create.py with RUNS runs in dom0")
     parser.add_argument("--mem", type=int, default=2048, help="QEMU RAM (MiB)")
     parser.add_argument("--dom0-mem", default="1024M")
+    parser.add_argument("--failed-of", metavar="JUNIT",
+                        help="print the node ids that failed in JUNIT, one a line, and exit")
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.failed_of:
+        print(*failed_node_ids(Path(args.failed_of)), sep="\n")
+        return 0
     signal.signal(signal.SIGTERM, _raise_exit)
     signal.signal(signal.SIGHUP, _raise_exit)
     outcome = lane(args)
