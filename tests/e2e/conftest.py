@@ -22,11 +22,7 @@ BRIDGE_IP = "10.99.0.1"
 #: Such a test runs as an expected failure (non-strict xfail), so that a known gap does
 #: not turn CI red for everyone while it stays listed in every lane report; when it is
 #: fixed the test shows as XPASS and its line here should go.
-KNOWN_GAPS: dict[str, str] = {
-    "test_hvm_shutdown_wait[xl-py/libxl]":
-        "no process left by xl-py create carries out on_poweroff='destroy': the HVM "
-        "domain stays shut down after 'xl-py shutdown -w'",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
