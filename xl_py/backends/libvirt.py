@@ -12,7 +12,6 @@ import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from xml.sax.saxutils import quoteattr
 
 from xl_py.backends.base import (
     BackendBase,
@@ -402,28 +401,31 @@ def _os_type(dom: Any) -> str | None:
 def disk_xml(disk: DiskSpec) -> str:
     """<disk> for libvirt: a block device for phy, a file otherwise."""
     kind = "block" if disk.backendtype == "phy" or disk.target.startswith("/dev/") else "file"
-    source = (f"<source {'dev' if kind == 'block' else 'file'}={quoteattr(disk.target)}/>"
-              if disk.target else "")
-    driver = f"<driver name='qemu' type={quoteattr(disk.format)}/>" if kind == "file" else ""
-    readonly = "" if disk.readwrite else "<readonly/>"
-    device = "cdrom" if disk.is_cdrom else "disk"
+    root = ET.Element("disk", type=kind, device="cdrom" if disk.is_cdrom else "disk")
+    if kind == "file":
+        ET.SubElement(root, "driver", name="qemu", type=disk.format)
+    if disk.target:
+        ET.SubElement(root, "source", {"dev" if kind == "block" else "file": disk.target})
     bus = "ide" if disk.vdev.startswith("hd") else ("scsi" if disk.vdev.startswith("sd")
                                                      else "xen")
-    return (f"<disk type='{kind}' device='{device}'>{driver}{source}"
-            f"<target dev={quoteattr(disk.vdev)} bus='{bus}'/>{readonly}</disk>")
+    ET.SubElement(root, "target", dev=disk.vdev, bus=bus)
+    if not disk.readwrite:
+        ET.SubElement(root, "readonly")
+    return ET.tostring(root, encoding="unicode")
 
 
 def nic_xml(nic: NicSpec, mac: str) -> str:
-    parts = [f"<mac address={quoteattr(mac)}/>", f"<source bridge={quoteattr(nic.bridge)}/>"]
-    if nic.script and nic.script != "vif-bridge":
-        parts.append(f"<script path={quoteattr(nic.script)}/>")
-    if nic.ip:
-        parts.append(f"<ip address={quoteattr(nic.ip)}/>")
-    if nic.vifname:
-        parts.append(f"<target dev={quoteattr(nic.vifname)}/>")
-    if nic.model:
-        parts.append(f"<model type={quoteattr(nic.model)}/>")
-    return f"<interface type='bridge'>{''.join(parts)}</interface>"
+    """<interface type='bridge'> for libvirt's attachDevice."""
+    root = ET.Element("interface", type="bridge")
+    ET.SubElement(root, "mac", address=mac)
+    ET.SubElement(root, "source", bridge=nic.bridge)
+    optional = (("script", "path", nic.script if nic.script != "vif-bridge" else None),
+                ("ip", "address", nic.ip), ("target", "dev", nic.vifname),
+                ("model", "type", nic.model))
+    for tag, attribute, value in optional:
+        if value:
+            ET.SubElement(root, tag, {attribute: value})
+    return ET.tostring(root, encoding="unicode")
 
 
 def _disk_info(domid: int, d: ET.Element) -> DeviceInfo:

@@ -1,0 +1,37 @@
+"""Device XML the libvirt backend hands to attachDevice: built with ElementTree."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from xl_py.backends.base import DiskSpec, NicSpec
+from xl_py.backends.libvirt import disk_xml, nic_xml
+
+
+def test_file_disk_with_awkward_path() -> None:
+    assert disk_xml(DiskSpec("xvdb", "/srv/a&b 'x'.img", readwrite=False)) == (
+        '<disk type="file" device="disk"><driver name="qemu" type="raw" />'
+        '<source file="/srv/a&amp;b \'x\'.img" /><target dev="xvdb" bus="xen" />'
+        "<readonly /></disk>")
+
+
+def test_phy_cdrom_on_ide() -> None:
+    xml = disk_xml(DiskSpec("hdc", "/dev/sr0", backendtype="phy", is_cdrom=True))
+    assert xml == ('<disk type="block" device="cdrom"><source dev="/dev/sr0" />'
+                   '<target dev="hdc" bus="ide" /></disk>')
+
+
+def test_nic_keeps_every_option_and_parses_back() -> None:
+    xml = nic_xml(NicSpec(bridge="br<0>", script="vif-nat", ip="10.0.0.2", vifname="vif-web",
+                          model="e1000"), "00:16:3e:01:02:03")
+    root = ET.fromstring(xml)
+    assert [(e.tag, dict(e.attrib)) for e in root] == [
+        ("mac", {"address": "00:16:3e:01:02:03"}), ("source", {"bridge": "br<0>"}),
+        ("script", {"path": "vif-nat"}), ("ip", {"address": "10.0.0.2"}),
+        ("target", {"dev": "vif-web"}), ("model", {"type": "e1000"})]
+
+
+def test_default_script_is_left_to_libvirt() -> None:
+    assert nic_xml(NicSpec(), "00:16:3e:00:00:01") == (
+        '<interface type="bridge"><mac address="00:16:3e:00:00:01" />'
+        '<source bridge="xenbr0" /></interface>')
