@@ -398,24 +398,43 @@ def _running(d: Path) -> int | None:
 
 
 def stop_xenstored(directory: str | Path) -> None:
+    """SIGTERM the daemon, SIGKILL it after 10 s, and return once it is gone."""
     d = Path(directory).resolve()
     pid = _running(d)
-    if pid is not None:
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            try:
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    break
-            except ChildProcessError:
-                try:
-                    os.kill(pid, 0)
-                except OSError:
-                    break
-            time.sleep(0.02)
-        else:
-            os.kill(pid, signal.SIGKILL)
+    if pid is not None and not _wait_gone(pid, signal.SIGTERM, 10.0):
+        _wait_gone(pid, signal.SIGKILL, 10.0)
     (d / "xenstored.pid").unlink(missing_ok=True)
     (d / "socket").unlink(missing_ok=True)
+
+
+def _wait_gone(pid: int, sig: int, seconds: float) -> bool:
+    """Send ``sig``; True once ``pid`` has exited (reaped if it is our child)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return True
+        except ChildProcessError:  # not our child: gone when kill(0) fails or a zombie
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return True
+            if _is_zombie(pid):
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status
 
 
 def xenstore_env(directory: str | Path) -> dict[str, str]:
