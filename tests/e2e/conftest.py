@@ -24,6 +24,17 @@ BRIDGE_IP = "10.99.0.1"
 #: fixed the test shows as XPASS and its line here should go.
 KNOWN_GAPS: dict[str, str] = {}
 
+#: what the lane's emulated hardware does now and then, whatever the toolstack: test
+#: name (all its parameters) -> the evidence.  Non-strict xfail as above: the lane
+#: report still shows every such failure, and XPASS when the run was lucky.
+KNOWN_FLAKES: dict[str, str] = {
+    name: "HVM guests under QEMU TCG stall now and then during early boot: the serial "
+          "log stops at '(XEN) dNN v0: upcall vector f3', QEMU goes idle (load 0.00) and "
+          "the guest never prints LANE-GUEST-UP; seen with the reference xl and xl-py alike "
+          "(three times on 2026-11-26, each time on an otherwise idle host)"
+    for name in ("test_hvm_create_and_serial_console", "test_hvm_shutdown_wait")
+}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
@@ -34,6 +45,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
         elif item.name in KNOWN_GAPS:
             item.add_marker(pytest.mark.xfail(reason=KNOWN_GAPS[item.name], strict=False))
+        elif item.name.partition("[")[0] in KNOWN_FLAKES:
+            reason = KNOWN_FLAKES[item.name.partition("[")[0]]
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:

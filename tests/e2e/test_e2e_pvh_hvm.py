@@ -134,7 +134,7 @@ def _cd_params(domid: int) -> str | None:
 def test_hvm_create_and_serial_console(stack: Toolstack, hvm: GuestSpec) -> None:
     stack.require("create")
     create(hvm, stack, retries=0)
-    wait_for("the HVM guest's serial output", lambda: "LANE-GUEST-UP" in _serial(hvm.name), 600,
+    wait_for("the HVM guest's serial output", lambda: "LANE-GUEST-UP" in _serial(hvm.name), 300,
              step=2)
     if stack.missing("list") is None:
         data = xl_list_long(hvm.name, stack)
