@@ -36,11 +36,24 @@ KNOWN_FLAKES: dict[str, str] = {
 }
 
 
+def boots_hvm_guest(test_name: str) -> bool:
+    """Tests that boot an HVM guest (marker ``hvm_guest``; CI deselects them, see
+    .ci/run and docs/xenvm.md)."""
+    return (test_name.startswith("test_hvm_")
+            or test_name.startswith("test_same_list_long_configuration[hvm"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "hvm_guest: boots an HVM guest (QEMU device model)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE not in Path(str(item.fspath)).resolve().parents:
             continue
         item.add_marker(pytest.mark.xenvm)
+        if boots_hvm_guest(item.name):
+            item.add_marker(pytest.mark.hvm_guest)
         if SKIP_REASON:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
         elif item.name in KNOWN_GAPS:
