@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,24 +65,31 @@ def _configs(seed: int, count: int) -> list[tuple[str, str]]:
     return out
 
 
+def _xl_disagrees(reference: Any, path: Path, text: str) -> tuple[int, str] | None:
+    """Write ``text`` to ``path`` and run it through xl -N and xl-py: None when
+    they agree (identical JSON, or both reject), else xl's (rc, stderr tail)."""
+    path.write_text(text)
+    ref = reference.xl_dryrun(path)
+    try:
+        ours: str | None = to_json(build(text, path.name).config)
+    except XlPyError:
+        ours = None
+    if ref.rc != 0:
+        agree = ours is None
+    else:
+        agree = ours is not None and \
+            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
+    return None if agree else (ref.rc, ref.stderr[-200:])
+
+
 @pytest.mark.reference
 def test_random_device_configs_match_xl(reference, tmp_path: Path) -> None:
     disagree = []
     for name, text in _configs(20231126, 360):
         path = tmp_path / f"{name}.cfg"
-        path.write_text(text)
-        ref = reference.xl_dryrun(path)
-        try:
-            ours: str | None = to_json(build(text, path.name).config)
-        except XlPyError:
-            ours = None
-        if ref.rc != 0:
-            agree = ours is None
-        else:
-            agree = ours is not None and \
-                reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
-        if not agree:
-            disagree.append((text, ref.rc, ref.stderr[-200:]))
+        problem = _xl_disagrees(reference, path, text)
+        if problem is not None:
+            disagree.append((text, *problem))
     assert disagree == []
 
 
@@ -121,16 +129,9 @@ def test_random_cpuid_configs_match_xl(reference, tmp_path: Path) -> None:
         text = (f'name = "c{index}"\ntype = "hvm"\nmemory = 64\n'
                 f'uuid = "11111111-2222-3333-4444-555555555555"\n{body}\n')
         path = tmp_path / f"c{index}.cfg"
-        path.write_text(text)
-        ref = reference.xl_dryrun(path)
-        try:
-            ours: str | None = to_json(build(text, path.name).config)
-        except XlPyError:
-            ours = None
-        agree = ours is None if ref.rc != 0 else ours is not None and \
-            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
-        if not agree:
-            disagree.append((body, ref.rc))
+        problem = _xl_disagrees(reference, path, text)
+        if problem is not None:
+            disagree.append((body, *problem))
     assert disagree == []
 
 
@@ -154,16 +155,9 @@ def test_random_vnuma_configs_match_xl(reference, tmp_path: Path) -> None:
                 'kernel = "/k"\nmemory = 64\nuuid = "11111111-2222-3333-4444-555555555555"\n'
                 f'{extra}vnuma = [ {", ".join(nodes)} ]\n')
         path = tmp_path / f"v{index}.cfg"
-        path.write_text(text)
-        ref = reference.xl_dryrun(path)
-        try:
-            ours: str | None = to_json(build(text, path.name).config)
-        except XlPyError:
-            ours = None
-        agree = ours is None if ref.rc != 0 else ours is not None and \
-            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
-        if not agree:
-            disagree.append((text, ref.rc))
+        problem = _xl_disagrees(reference, path, text)
+        if problem is not None:
+            disagree.append((text, *problem))
     assert disagree == []
 
 
@@ -192,14 +186,7 @@ def test_random_vsnd_configs_match_xl(reference, tmp_path: Path) -> None:
         text = (f'name = "s{index}"\ntype = "pv"\nkernel = "/k"\nmemory = 64\n'
                 f'uuid = "11111111-2222-3333-4444-555555555555"\nvsnd = [ {", ".join(cards)} ]\n')
         path = tmp_path / f"s{index}.cfg"
-        path.write_text(text)
-        ref = reference.xl_dryrun(path)
-        try:
-            ours: str | None = to_json(build(text, path.name).config)
-        except XlPyError:
-            ours = None
-        agree = ours is None if ref.rc != 0 else ours is not None and \
-            reference.normalise_uuid(ours) == reference.normalise_uuid(ref.stdout)
-        if not agree:
-            disagree.append((text, ref.rc))
+        problem = _xl_disagrees(reference, path, text)
+        if problem is not None:
+            disagree.append((text, *problem))
     assert disagree == []
