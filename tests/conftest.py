@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fuzzing  # noqa: F401  (hypothesis profile: ci or dev)
 from reference import xlref
 
 

@@ -3,6 +3,7 @@ DomainConfig (rendered to JSON) or a typed ConfigError, never a traceback."""
 
 from __future__ import annotations
 
+from fuzzing import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ BASES = st.sampled_from(['name = "f"\nkernel = "/k"\n', 'name = "f"\ntype = "hvm
                          'name = "f"\ntype = "pvh"\nkernel = "/k"\n', ""])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(BASES, st.lists(st.tuples(st.sampled_from(KEY_NAMES), VALUES), max_size=6))
 def test_only_typed_errors_escape(base: str, assignments: list[tuple[str, str]]) -> None:
     text = base + "".join(f"{key} = {value}\n" for key, value in assignments)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -306,7 +307,7 @@ def mutants(draw: st.DrawFn) -> bytes:
     return mutate(data, names, rng)
 
 
-FUZZ = settings(max_examples=400, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=examples(400), derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -328,7 +329,7 @@ def test_only_typed_errors_escape(data: bytes) -> None:
     check_one(data)
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=examples(60))
 @given(mutants())
 def test_cli_only_typed_errors_escape(tmp_path_factory: pytest.TempPathFactory,
                                       data: bytes) -> None:

@@ -433,6 +433,7 @@ def test_xl_only_keys_in_xm_files_need_a_decision() -> None:
 
 # ---- xl.cfg writing: libxlutil reads back exactly what we meant
 
+from fuzzing import examples  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -443,7 +444,7 @@ WRITABLE = st.text(st.characters(blacklist_categories=("Cs",),
 
 
 @pytest.mark.reference
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(WRITABLE, st.lists(WRITABLE, max_size=3))
 def test_libxlutil_reads_our_strings_back(reference: Any, name: str, items: list[str]) -> None:
     text = render_keys([("name", name), ("extra", items)])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fuzzing import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,7 @@ SPECS = st.lists(ALPHABET, max_size=40).map("".join)
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=examples(150), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(spec=SPECS)
 def test_only_typed_errors_escape(name: str, spec: str) -> None:
@@ -43,7 +44,7 @@ def test_only_typed_errors_escape(name: str, spec: str) -> None:
         assert exc.diagnostics()
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=examples(100), deadline=None, derandomize=True)
 @given(spec=SPECS, offset=st.integers(min_value=0, max_value=5))
 def test_positions_stay_inside_the_source(spec: str, offset: int) -> None:
     text = "x" * offset + spec + "\n"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from data.syntax.cases import all_cases
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -220,7 +221,7 @@ SOUP = ["a", "b.c", "x_1", "0", "12", "0x1f", "12abz", "'s'", '"d"', "'q\\''", "
         "/", "'open", "\r", "é", "'é'"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from(SOUP), max_size=25))
 def test_token_soup_like_libxlutil(reference: Any, tokens: list[str]) -> None:
     data = ("".join(tokens) + "\n").encode()
@@ -248,7 +249,7 @@ def _mutated_config(draw: st.DrawFn) -> bytes:
     return bytes(data) + b"\n"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_mutated_config())
 def test_mutated_configs_like_libxlutil(reference: Any, data: bytes) -> None:
     try:

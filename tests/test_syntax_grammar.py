@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from data.syntax.cases import all_cases
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +88,7 @@ TOKENS = ["a", "b.c", "x_1", "0", "12", "0x1f", "'s'", '"d"', "'q\\''", "=", "+=
           "[", "]", "\n", " ", "\t", "# c\n", "-", ".", "X", "'open", "\r"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=30))
 def test_random_token_soup_agrees(tokens: list[str]) -> None:
     text = "".join(tokens)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from data.syntax.cases import all_cases
+from fuzzing import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +74,8 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-FUZZ = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(300), deadline=1000,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ
@@ -166,3 +168,16 @@ def test_many_items_and_keys() -> None:
     elapsed, error = _timed("a = [" + "1," * 200_000 + "]\n" +
                             "".join(f"k{i} = {i}\n" for i in range(50_000)))
     assert error is None and elapsed < 15
+
+
+def test_quoted_key_with_invalid_utf8_is_printable() -> None:
+    """Found by the fuzzer in CI: the hint quoted the key with its lone surrogate."""
+    with pytest.raises(ConfigSyntaxError) as info:
+        parse_xlcfg(b'"\xffname" = 1\n', "f.cfg")
+    assert str(info.value) == (
+        'f.cfg:1:1: error: unexpected string "\\xffname"\n'
+        '    1 | "?name" = 1\n'
+        "      | ^^^^^^^\n"
+        "  expected: a setting such as memory = 512 (keys are lower-case letters, digits, "
+        "'.' or '_')\n"
+        "  hint: keys are not quoted: \\xffname = ...")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +39,7 @@ literals = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(literals)
 def test_literals_agree_with_literal_eval(value: object) -> None:
     text = repr(value)
@@ -275,7 +276,7 @@ TOKENS = st.sampled_from([
 ])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(TOKENS, max_size=40).map("".join))
 def test_arbitrary_input_never_crashes(text: str) -> None:
     """Any input: a result with diagnostics, or a ConfigSyntaxError — nothing else,

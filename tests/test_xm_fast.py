@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +88,7 @@ exprs = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(exprs)
 def test_generated_expressions_agree(expr: str) -> None:
     text = f"x = {expr}\n"
@@ -95,7 +96,7 @@ def test_generated_expressions_agree(expr: str) -> None:
     assert [shape(t) for t in fast] == [shape(t) for t in lark_statements(text)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(exprs, min_size=1, max_size=4))
 def test_generated_files_evaluate_the_same(values: list[str]) -> None:
     text = "a = 3\nb = 'b'\nvmid = 2\n" + "".join(f"v{i} = {e}\n" for i, e in enumerate(values))

@@ -88,7 +88,7 @@ class Diagnostic:
             lines.append(f"  expected: {self.expected}")
         if self.hint:
             lines.append(f"  hint: {self.hint}")
-        return "\n".join(lines)
+        return _encodable("\n".join(lines))
 
     def __str__(self) -> str:
         return self.format()
@@ -104,6 +104,16 @@ def _excerpt(source: Source, start: int, end: int) -> list[str]:
     gutter = f"{line:>5} | "
     pad = " " * (len(gutter) - 2)
     return [gutter + text, f"{pad}| " + " " * (col - 1) + "^" * width]
+
+
+def _encodable(text: str) -> str:
+    """Invalid input bytes (kept as lone surrogates) shown as ``\\xHH``: a message
+    must print on any UTF-8 terminal whatever part of the input it quotes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def _printable(text: str) -> str:

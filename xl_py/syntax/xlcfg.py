@@ -327,7 +327,7 @@ class _Parser:
             hint = "Python's triple-quoted strings are not xl syntax: quote text on one line"
             self.python_at = self.tokens[index - 1][1] if self.python_at < 0 else self.python_at
         elif kind == "str" and expected == EXPECTED_KEY:
-            hint = "keys are not quoted: " + self.text[start + 1:end - 1] + " = ..."
+            hint = "keys are not quoted: " + _shown(self.text[start + 1:end - 1]) + " = ..."
         if kind == "key" and expected == EXPECTED_OP and index > 0 and \
                 self.text[self.tokens[index - 1][1]:self.tokens[index - 1][2]] in _PY_WORDS:
             self.python_at = self.tokens[index - 1][1] if self.python_at < 0 else self.python_at
