@@ -118,6 +118,39 @@ def test_restore_params_stream_version_through_real_libxl(shim_env: dict[str, st
     assert set2["stream_version"] == 2
 
 
+SCHED_PROBE = """
+import json
+from xl_py.backends.libxl import LibxlBackend
+from xl_py.backends import libxl_sched
+b = LibxlBackend()
+out = {}
+with b._struct("domain_sched_params") as buf:
+    text = b'{"sched": "credit2", "weight": 768}'
+    assert b.lib.libxl_domain_sched_params_from_json(b.ctx, buf, text) == 0
+    out["domain"] = b._json(b.lib.libxl_domain_sched_params_to_json(b.ctx, buf))
+for sched, text in (("credit", b'{"tslice_ms": 10, "ratelimit_us": 500, '
+                               b'"vcpu_migr_delay_us": 100}'),
+                    ("credit2", b'{"ratelimit_us": 700}')):
+    with libxl_sched._pool_params(b, sched) as buf:
+        assert getattr(b.lib, f"libxl_sched_{sched}_params_from_json")(b.ctx, buf, text) == 0
+        out[sched] = b._json(getattr(b.lib, f"libxl_sched_{sched}_params_to_json")(b.ctx, buf))
+print(json.dumps(out))
+"""
+
+
+def test_sched_params_json_is_what_real_libxl_parses(shim_env: dict[str, str]) -> None:
+    """What sched-credit(2) hands libxl: a domain's params with only the fields set
+    (the others stay libxl's -1 "default") and each scheduler's pool params,
+    through the real libxl_*_from_json and back out of *_to_json."""
+    proc = subprocess.run([sys.executable, "-c", SCHED_PROBE], env=shim_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["domain"] == {"sched": "credit2", "weight": 768}
+    assert got["credit"] == {"tslice_ms": 10, "ratelimit_us": 500, "vcpu_migr_delay_us": 100}
+    assert got["credit2"] == {"ratelimit_us": 700}
+
+
 DEVICE_PROBE = """
 import json, sys
 from xl_py.backends.base import DiskSpec
@@ -272,9 +305,9 @@ def test_every_libxl_call_has_declared_types() -> None:
     names, directly or through _struct / _device, is in SIGNATURES."""
     import re
 
-    from xl_py.backends import libxl
+    from xl_py.backends import libxl, libxl_sched
 
-    source = Path(libxl.__file__).read_text()
+    source = Path(libxl.__file__).read_text() + Path(libxl_sched.__file__).read_text()
     named = set(re.findall(r"lib\.(libxl_\w+)", source))
     for kind in re.findall(r'_struct\("(\w+)"\)', source):
         named |= {f"libxl_{kind}_init", f"libxl_{kind}_dispose"}
@@ -283,3 +316,6 @@ def test_every_libxl_call_has_declared_types() -> None:
                   f"libxl_device_{kind}_from_json"}
     assert len(named) > 40
     assert sorted(named - set(libxl.SIGNATURES)) == []
+    lib = libxl_sched.POOL_SCHEDULERS  # the f-string names: every one is declared
+    assert {f"libxl_sched_{s}_params_{op}" for s in lib
+            for op in ("init", "get", "set", "to_json", "from_json")} <= set(libxl.SIGNATURES)

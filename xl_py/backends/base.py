@@ -65,6 +65,7 @@ class DomainInfo:
     start_time: float | None = None  # seconds since the epoch (/vm/<uuid>/start_time)
     domain_type: str | None = None  # "pv", "hvm", "pvh" when the backend knows
     node_affinity: tuple[int, ...] | None = None  # None: every node
+    cpupool: int = 0  # libxl_dominfo.cpupool (the pool id)
 
     @property
     def state(self) -> str:
@@ -198,6 +199,53 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CpupoolInfo:
+    """One cpupool (libxl_cpupoolinfo): its id, name and scheduler, the scheduler
+    spelt as libxl's JSON spells libxl_scheduler ("credit", "credit2", "rtds" ...)."""
+
+    poolid: int
+    name: str
+    sched: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchedParams:
+    """A domain's scheduler parameters (libxl_domain_sched_params); -1 is libxl's
+    "default" for a field the scheduler does not have."""
+
+    sched: str
+    weight: int = -1
+    cap: int = -1
+
+
+class DomainWatch(Protocol):
+    """Something that wakes a waiter when a domain may have shut down or gone
+    (xenstored's @releaseDomain, which libxl's own death events watch)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds; True when an event came."""
+    def close(self) -> None: ...
+
+
+class PollingWatch:
+    """The fallback where a backend has no events: sleep, report no event."""
+
+    def __init__(self, interval: float = 0.2,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        import time
+
+        self.interval = interval
+        self._sleep = sleep or time.sleep
+
+    def wait(self, timeout: float) -> bool:
+        self._sleep(max(0.0, min(self.interval, timeout)))
+        return False
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class DiskSpec:
     """What block-attach / cd-insert hand a backend (a libxl_device_disk subset)."""
 
@@ -284,6 +332,13 @@ class Backend(Protocol):
     def sched_credit(self, domid: int) -> tuple[int, int]:
         """The credit scheduler's (weight, cap) of a domain."""
     def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None: ...
+    def cpupools(self) -> tuple[CpupoolInfo, ...]: ...
+    def domain_sched_params(self, domid: int) -> SchedParams: ...
+    def set_domain_sched_params(self, domid: int, params: SchedParams) -> None: ...
+    def pool_sched_params(self, poolid: int, sched: str) -> dict[str, int]: ...
+    def set_pool_sched_params(self, poolid: int, sched: str,
+                              values: Mapping[str, int]) -> None: ...
+    def watch_domains(self) -> DomainWatch: ...
 
     # -- devices -------------------------------------------------------------
     def attach_disk(self, domid: int, disk: DiskSpec) -> None: ...
@@ -449,6 +504,29 @@ class BackendBase:
 
     def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
         raise self._no("set scheduler parameters")
+
+    # -- schedulers and cpupools (xl sched-credit / sched-credit2) -----------------
+    def cpupools(self) -> tuple[CpupoolInfo, ...]:
+        raise self._no("list cpupools")
+
+    def domain_sched_params(self, domid: int) -> SchedParams:
+        raise self._no("read scheduler parameters")
+
+    def set_domain_sched_params(self, domid: int, params: SchedParams) -> None:
+        """Set the fields that are not -1, as libxl_domain_sched_params_set does."""
+        raise self._no("set scheduler parameters")
+
+    def pool_sched_params(self, poolid: int, sched: str) -> dict[str, int]:
+        """libxl_sched_<sched>_params of a pool, as libxl's JSON names the fields."""
+        raise self._no("read scheduler-wide parameters")
+
+    def set_pool_sched_params(self, poolid: int, sched: str, values: Mapping[str, int]) -> None:
+        raise self._no("set scheduler-wide parameters")
+
+    # -- waiting ------------------------------------------------------------------------
+    def watch_domains(self) -> DomainWatch:
+        """What shutdown -w and the monitor wait on between looks at the domains."""
+        return PollingWatch()
 
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:
         raise self._no("attach disks")

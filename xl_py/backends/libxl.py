@@ -30,14 +30,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from xl_py.backends import libxl_sched
 from xl_py.backends.base import (
     BackendBase,
+    CpupoolInfo,
     DeviceInfo,
     DiskSpec,
     DomainInfo,
+    DomainWatch,
     NicSpec,
     PhysInfo,
     Progress,
+    SchedParams,
     VcpuInfo,
     check_memory_target,
     check_new_name,
@@ -153,6 +157,9 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "libxl_xen_console_read_line": (_i32, (_vp, _vp, ctypes.POINTER(_vp))),
     "libxl_xen_console_read_finish": (None, (_vp, _vp)),
 }
+
+
+SIGNATURES.update(libxl_sched.SIGNATURES)
 
 
 def load_library(environ: dict[str, str] | None = None) -> ctypes.CDLL:
@@ -296,7 +303,8 @@ class LibxlBackend(BackendBase):
             dying=bool(info.get("dying")),
             shutdown_reason=SHUTDOWN_REASON_INDEX.get(str(reason)) if reason else None,
             cpu_time_ns=_int(info, "cpu_time"), ssid_label=info.get("ssid_label"),
-            start_time=start, domain_type=info.get("domain_type"))
+            start_time=start, domain_type=info.get("domain_type"),
+            cpupool=libxl_sched.domain_cpupool(info))
 
     def list_domains(self) -> tuple[DomainInfo, ...]:
         out = []
@@ -620,6 +628,25 @@ class LibxlBackend(BackendBase):
                         f"reading the scheduler parameters of domain {domid}", domid)
             params = self._json(self.lib.libxl_domain_sched_params_to_json(self.ctx, buf))
         return _int(params, "weight", -1), _int(params, "cap", -1)
+
+    def cpupools(self) -> tuple[CpupoolInfo, ...]:
+        return libxl_sched.cpupools(self)
+
+    def domain_sched_params(self, domid: int) -> SchedParams:
+        return libxl_sched.domain_sched_params(self, domid)
+
+    def set_domain_sched_params(self, domid: int, params: SchedParams) -> None:
+        libxl_sched.set_domain_sched_params(self, domid, params)
+
+    def pool_sched_params(self, poolid: int, sched: str) -> dict[str, int]:
+        return libxl_sched.pool_sched_params(self, poolid, sched)
+
+    def set_pool_sched_params(self, poolid: int, sched: str, values: Mapping[str, int]) -> None:
+        libxl_sched.set_pool_sched_params(self, poolid, sched, values)
+
+    def watch_domains(self) -> DomainWatch:
+        """xenstored's @releaseDomain, the watch behind libxl's domain death events."""
+        return self.xs.watch_domains()
 
     # -- devices: libxl_device_<kind>_from_json, then libxl's own add / remove ---------
     @contextmanager

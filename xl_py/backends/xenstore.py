@@ -28,7 +28,9 @@ from xl_py.backends.base import (
     DeviceInfo,
     DiskSpec,
     DomainInfo,
+    DomainWatch,
     NicSpec,
+    PollingWatch,
     VcpuInfo,
     check_memory_target,
     check_new_name,
@@ -36,7 +38,7 @@ from xl_py.backends.base import (
     resolve_in,
 )
 from xl_py.backends.devnum import disk_devid
-from xl_py.backends.xsclient import DIRECTORY, READ, XsClient
+from xl_py.backends.xsclient import DIRECTORY, READ, ReleaseWatch, XsClient
 from xl_py.errors import DomainNotFound, OperationError
 
 DOM = "/local/domain"
@@ -79,6 +81,13 @@ class XenstoreBackend(BackendBase):
 
     def close(self) -> None:
         self.xs.close()
+
+    def watch_domains(self) -> DomainWatch:
+        """A watch on @releaseDomain over a connection of its own (the unix
+        socket; through /dev/xen/xenbus, polling)."""
+        if self.xs.transport_name != "socket":
+            return PollingWatch()
+        return ReleaseWatch(XsClient(self.xs.path, transport="socket"))
 
     # -- queries ---------------------------------------------------------------
     def domids(self) -> list[int]:

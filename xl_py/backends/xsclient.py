@@ -338,3 +338,34 @@ def _value_or_none(got: bytes | XsError) -> str | None:
 def _reason(exc: BaseException) -> str:
     text = str(exc.args[0]) if exc.args else str(exc)
     return text.strip("()'\",") or type(exc).__name__
+
+
+RELEASE_DOMAIN = "@releaseDomain"
+
+
+class ReleaseWatch:
+    """A watch on xenstored's ``@releaseDomain``, which fires whenever a domain
+    shuts down or is destroyed (libxl's domain death events are this same watch).
+
+    It has a connection of its own, so that a waiter's queries on another one
+    never meet its events.  The watch is set when it is made: a change after
+    that wakes :meth:`wait`, even one that happens before the first wait.
+    Registering fires the watch once, so the first wait returns at once."""
+
+    def __init__(self, client: XsClient, token: str = "xlpy-release") -> None:
+        self.xs = client
+        self.token = token
+        self.events = 0  # events received, for measurement
+        client.watch(RELEASE_DOMAIN, token)
+
+    def wait(self, timeout: float) -> bool:
+        got = self.xs.next_event(timeout=max(0.0, timeout))
+        if got is None:
+            return False
+        self.events += 1
+        return True
+
+    def close(self) -> None:
+        with suppress(BackendError, OSError):
+            self.xs.unwatch(RELEASE_DOMAIN, self.token)
+        self.xs.close()

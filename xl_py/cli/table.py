@@ -173,7 +173,16 @@ RUNTIME_COMMANDS: tuple[Command, ...] = (
         "-s         --schedparam           Query / modify scheduler parameters\n"
         "-t TSLICE, --tslice_ms=TSLICE     Set the timeslice, in milliseconds\n"
         "-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n"
+        "-m DLY, --migration_delay_us=DLY  Set the migration delay, in microseconds\n"
         "-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL\n" + _JSON),
+    _rt("sched-credit2", "sched_credit", "Get/set credit2 scheduler parameters",
+        "[-d <Domain> [-w[=WEIGHT]]] [-p CPUPOOL]",
+        "-d DOMAIN, --domain=DOMAIN     Domain to modify\n"
+        "-w WEIGHT, --weight=WEIGHT     Weight (int)\n"
+        "-c CAP,    --cap=CAP           Cap (int)\n"
+        "-s         --schedparam        Query / modify scheduler parameters\n"
+        "-r RLIMIT, --ratelimit_us=RLIMIT Set the scheduling rate limit, in microseconds\n"
+        "-p CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL\n" + _JSON),
     _rt("domid", "domctl", "Convert a domain name to domain id", "<DomainName>", _JSON),
     _rt("domname", "domctl", "Convert a domain id to domain name", "<DomainId>", _JSON),
     _rt("rename", "domctl", "Rename a domain", "<Domain> <NewDomainName>"),
