@@ -14,6 +14,7 @@ import sys
 import tarfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,7 +105,7 @@ def test_qemu_is_killed_with_its_process_group(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("script", ["dom0-init.sh", "dom0-run.sh", "guest-init.sh",
-                                    "run-lane.sh"])
+                                    "run-lane.sh", "hvm-soak.sh"])
 def test_shell_scripts_parse(script: str) -> None:
     done = subprocess.run(["sh", "-n", str(XENVM / script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -137,3 +138,91 @@ def test_failed_node_ids_for_the_ci_rerun(tmp_path: Path) -> None:
     assert lane.failed_node_ids(xml) == [
         "tests/e2e/test_e2e_pv.py::test_reboot[xl]",
         "tests/e2e/test_e2e_faults.py::test_missing_kernel[xl]"]
+
+
+def test_debug_run_has_monitor_and_serial_sockets_and_xen_args(tmp_path: Path) -> None:
+    serial = tmp_path / "serial.log"
+    argv = lane.qemu_argv(tmp_path / "out", None, mem_mb=2048, dom0_mem="1024M", shell=False,
+                          serial=serial, debug=True, xen_args="hap=0 vpmu=off")
+    assert argv[argv.index("-monitor") + 1] == \
+        f"unix:{tmp_path / 'monitor.sock'},server=on,wait=off"
+    assert argv[argv.index("-chardev") + 1] == (
+        f"socket,id=com1,path={tmp_path / 'serial.sock'},server=on,wait=off,logfile={serial}")
+    assert argv[argv.index("-serial") + 1] == "chardev:com1"
+    assert argv[argv.index("-append") + 1].endswith("noreboot hap=0 vpmu=off")
+
+
+def test_script_run_ships_the_script(tmp_path: Path) -> None:
+    share = tmp_path / "share"
+    lane.stage_share(share, ["3", "nohpet|hpet=0|"], script=XENVM / "hvm-soak.sh")
+    assert (share / "dom0-script.sh").read_bytes() == (XENVM / "hvm-soak.sh").read_bytes()
+    assert (share / "pytest-args").read_text() == "3 'nohpet|hpet=0|'"
+    assert not (share / "bench-runs").exists()
+
+
+def test_timeout_after_the_tests_keeps_their_verdict(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """dom0 writes rc before the bench: a bench that hangs does not make the lane red."""
+    out = tmp_path / "out"
+
+    def fake_build(lane_dir: Path, force: bool) -> Path:
+        return out
+
+    class Hung:
+        def __init__(self, argv: list[str], *, interactive: bool) -> None:
+            (tmp_path / "share" / "results" / "rc").write_text("0\n")
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(lane.image, "build", fake_build)
+    monkeypatch.setattr(lane, "Qemu", Hung)
+    monkeypatch.setattr(lane, "boot_and_wait", lambda qemu, serial, timeout: (None, 12.0))
+    outcome = lane.lane(lane.parse_args(["--dir", str(tmp_path), "--bench", "2"]))
+    assert (outcome.rc, outcome.reason) == (
+        0, "pytest in dom0 (timeout after the tests: bench cut short)")
+    monkeypatch.setattr(Hung, "__init__", lambda self, argv, interactive: None)
+    outcome = lane.lane(lane.parse_args(["--dir", str(tmp_path)]))
+    assert (outcome.rc, outcome.reason) == (lane.EXIT_LANE_BROKEN, "timeout")
+
+
+def _bench() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "xen_create", XENVM.parent / "bench" / "xen_create.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["xen_create"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_report_medians_ratios_and_gaps() -> None:
+    bench: Any = _bench()
+    results = bench.Results()
+    for wall, cpu in ((7.0, 0.5), (9.0, 0.7), (8.0, 0.6)):
+        results.samples["xl"]["create"].append(bench.Sample(wall, cpu))
+        results.samples["xl-py"]["create"].append(bench.Sample(wall * 1.5, cpu * 4))
+    results.samples["xl"]["save"].append(bench.Sample(2.0, 0.1))
+    results.runs_done = 3
+    results.failures.append("run 2 (xl-py): xl-py save bench-xlpy-1 /tmp/x failed (rc=1): no\n.")
+    lines = bench.report(results).splitlines()
+    assert lines[0] == ("xl-py vs xl on a real Xen 4.17 hypervisor (QEMU TCG, dom0 1 vCPU): "
+                        "PV guest, 128 MiB, 3 runs")
+    assert lines[2].split() == ["list", "n/a", "n/a", "n/a", "-", "-", "n/a", "n/a", "0/0"]
+    assert lines[3].split() == ["create", "8.00", "12.00", "1.50", "7.00/9.00", "10.50/13.50",
+                                "0.60", "2.40", "3/3"]
+    assert lines[4].split() == ["save", "2.00", "n/a", "n/a", "2.00/2.00", "-", "0.10", "n/a",
+                                "1/0"]
+    assert lines[-2] == "failed: run 2 (xl-py): xl-py save bench-xlpy-1 /tmp/x failed (rc=1): no"
+    assert lines[-1] == "not timed for xl-py: list, save, restore"
+
+
+def test_bench_refuses_to_run_outside_dom0(capsys: pytest.CaptureFixture[str]) -> None:
+    if Path("/proc/xen/capabilities").exists():
+        pytest.skip("this host is a Xen dom0")
+    bench: Any = _bench()
+    assert bench.main(["--runs", "1"]) == 2
+    assert capsys.readouterr().err == (
+        "not a Xen dom0: run this inside the lane (xenvm/run-lane.sh --bench N)\n")

@@ -1,6 +1,7 @@
 """The xl-py real-Xen lane, host side: build, boot, run the end-to-end tests, report.
 
-    python3 xenvm/lane.py [--rebuild] [--build-only] [--shell] [--timeout S] [-- PYTEST ARGS]
+    python3 xenvm/lane.py [--rebuild] [--build-only] [--shell] [--timeout S] [--bench N]
+                          [--script FILE] [--debug] [-- PYTEST ARGS]
 
 Steps: build (or reuse) the dom0 image (:mod:`image`), ship the xl-py work tree and
 ``dom0-run.sh`` through a 9p share, boot Xen 4.17 + dom0 under ``qemu-system-x86_64
@@ -85,7 +86,8 @@ def source_files(repo: Path) -> list[Path]:
                 if p.is_file() and not set(p.relative_to(repo).parts) & set(SOURCE_SKIP)]
 
 
-def stage_share(share: Path, pytest_args: Sequence[str], bench_runs: int = 0) -> None:
+def stage_share(share: Path, pytest_args: Sequence[str], bench_runs: int = 0,
+                script: Path | None = None) -> None:
     shutil.rmtree(share, ignore_errors=True)
     (share / "results").mkdir(parents=True)
     with tarfile.open(share / "src.tar", "w") as tar:
@@ -98,6 +100,8 @@ def stage_share(share: Path, pytest_args: Sequence[str], bench_runs: int = 0) ->
     (share / "pytest-args").write_text(" ".join(_quote(a) for a in pytest_args))
     if bench_runs:
         (share / "bench-runs").write_text(f"{bench_runs}\n")
+    if script is not None:  # runs in dom0 instead of pytest (investigations, soaks)
+        shutil.copy2(script, share / "dom0-script.sh")
 
 
 def _quote(arg: str) -> str:
@@ -109,19 +113,38 @@ def _quote(arg: str) -> str:
 
 
 def qemu_argv(out: Path, share: Path | None, *, mem_mb: int, dom0_mem: str, shell: bool,
-              serial: Path) -> list[str]:
+              serial: Path, debug: bool = False, xen_args: str = "") -> list[str]:
+    """QEMU's command line; ``debug`` adds a monitor socket and a serial socket next to
+    the serial log (see :func:`debug_sockets`)."""
     argv = [
         "qemu-system-x86_64", "-accel", "tcg,thread=multi,tb-size=256", "-cpu", QEMU_CPU,
         "-smp", "1", "-m", str(mem_mb), "-display", "none", "-monitor", "none", "-no-reboot",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        "-kernel", str(out / "xen.elf"), "-append", XEN_CMDLINE.format(mem=dom0_mem),
+        "-kernel", str(out / "xen.elf"),
+        "-append", f"{XEN_CMDLINE.format(mem=dom0_mem)} {xen_args}".strip(),
         "-initrd", f"{out / 'vmlinuz'} {DOM0_CMDLINE}{' lane=shell' if shell else ''},"
                    f"{out / 'dom0.cpio'}",
         "-serial", "mon:stdio" if shell else f"file:{serial}",
     ]
+    if debug and not shell:
+        monitor, console = debug_sockets(serial)
+        argv[argv.index("-serial"):argv.index("-serial") + 2] = [
+            "-chardev", f"socket,id=com1,path={console},server=on,wait=off,logfile={serial}",
+            "-serial", "chardev:com1"]
+        argv[argv.index("-monitor") + 1] = f"unix:{monitor},server=on,wait=off"
     if share is not None:
         argv += ["-virtfs", f"local,path={share},mount_tag=lane,security_model=none,id=lane"]
     return argv
+
+
+def debug_sockets(serial: Path) -> tuple[Path, Path]:
+    """(QEMU monitor, Xen's serial console) sockets of a ``--debug`` run.
+
+    The monitor answers ``info registers``/``info lapic`` while the machine is frozen;
+    the console socket takes keystrokes for Xen (three Ctrl-a switch input to Xen, then
+    a debug key such as ``a`` for the timer queues).  Nothing reads the console socket
+    otherwise: the serial log is still written."""
+    return serial.with_name("monitor.sock"), serial.with_name("serial.sock")
 
 
 class Qemu:
@@ -274,9 +297,9 @@ def lane(args: argparse.Namespace) -> Outcome:
     share = lane_dir / "share"
     serial = lane_dir / "serial.log"
     serial.write_bytes(b"")
-    stage_share(share, args.pytest_args, args.bench)
+    stage_share(share, args.pytest_args, args.bench, args.script)
     argv = qemu_argv(out, share, mem_mb=args.mem, dom0_mem=args.dom0_mem, shell=args.shell,
-                     serial=serial)
+                     serial=serial, debug=args.debug, xen_args=args.xen_args)
     log(f"booting: {' '.join(argv)}")
     qemu = Qemu(argv, interactive=args.shell)
     try:
@@ -294,6 +317,10 @@ def lane(args: argparse.Namespace) -> Outcome:
     counts = junit_counts(junit) if junit.is_file() else {}
     if junit.is_file():
         write_matrix(junit, artifacts / "matrix.txt")
+    if status is None and rc_file.is_file():  # the tests had finished: only the bench hung
+        return Outcome(int(rc_file.read_text().strip() or EXIT_LANE_BROKEN),
+                       "pytest in dom0 (timeout after the tests: bench cut short)", wall,
+                       build_s, ready, counts)
     if status is None:
         return Outcome(EXIT_LANE_BROKEN, "timeout", wall, build_s, ready, counts)
     if not rc_file.is_file():
@@ -313,6 +340,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         default=float(os.environ.get("XL_PY_LANE_TIMEOUT", "2400")))
     parser.add_argument("--bench", type=int, default=0, metavar="RUNS",
                         help="also run bench/xen_create.py with RUNS runs in dom0")
+    parser.add_argument("--script", type=Path, metavar="FILE",
+                        help="run this shell script in dom0 instead of pytest "
+                             "(e.g. xenvm/hvm-soak.sh)")
+    parser.add_argument("--debug", action="store_true",
+                        help="QEMU monitor and serial console on unix sockets in the lane dir")
+    parser.add_argument("--xen-args", default="", metavar="ARGS",
+                        help="more options for Xen's command line")
     parser.add_argument("--mem", type=int, default=2048, help="QEMU RAM (MiB)")
     parser.add_argument("--dom0-mem", default="1024M")
     parser.add_argument("--failed-of", metavar="JUNIT",
