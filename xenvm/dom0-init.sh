@@ -50,6 +50,7 @@ start_xen_daemons() {
 
 start_libvirtd() {
     [ -x /usr/sbin/libvirtd ] || { say "no libvirtd in the image"; return; }
+    say "host CPU as libxl reports it to libvirt: $(xl info | grep hw_caps | tr -s ' ')"
     libvirtd -d -p /run/libvirtd.pid || { say "libvirtd failed rc=$?"; return; }
     i=0
     while [ ! -S /run/libvirt/libvirt-sock ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i+1)); done

@@ -397,6 +397,7 @@ def build_dom0(layout: Layout, kver: str) -> None:
     tree.put(layout.out / "vmlinuz", "/guest/vmlinuz")
     tree.put(layout.out / "guest-initrd.gz", "/guest/initrd.gz")
     dom0_etc(tree)
+    libvirt_cpu_map(tree)
     tree.put(HERE / "dom0-init.sh", "/init")
     (layout.dom0 / "init").chmod(0o755)
     if tree.host_libs:
@@ -450,8 +451,41 @@ unix_sock_group = "root"
 unix_sock_rw_perms = "0700"
 auth_unix_ro = "none"
 auth_unix_rw = "none"
+log_filters = "1:cpu 1:libxl 3:*"
 log_outputs = "1:file:/var/log/libvirt/libvirtd.log"
 """
+
+
+#: libvirt's libxl driver names the host CPU from Xen's physinfo hw_cap with a model of its
+#: cpu_map, and refuses to start when no model fits (x86Decode: "Cannot find suitable CPU
+#: model for given data").  A model fits a host CPU only when the host has every feature
+#: of it.  Every model of libvirt 9.0's map needs 'vme' or 'sep', and the lane's CPU has
+#: neither: QEMU's TCG does not emulate VME, and Xen clears SEP on AMD CPUs (amd.c
+#: init_amd: "AMD CPUs do not support SYSENTER outside of legacy mode"; TCG's CPU is an
+#: AMD one, and must stay one: Xen runs HVM and PVH guests on it through SVM).  Real AMD
+#: hosts decode as "pentium" + features, through 'vme'.  So the image's map gets one more
+#: model: the x86-64 baseline without those two.  It only names the host CPU in libvirt's
+#: capabilities; guests' CPUs are not affected.
+LIBVIRT_LANE_CPU_MODEL = "xl-py-lane-tcg"
+LIBVIRT_LANE_CPU_FEATURES = (
+    "apic", "clflush", "cmov", "cx8", "de", "fpu", "fxsr", "lm", "mca", "mce", "mmx", "msr",
+    "mtrr", "nx", "pae", "pat", "pge", "pni", "pse", "pse36", "sse", "sse2", "syscall", "tsc")
+LIBVIRT_CPU_MAP = "/usr/share/libvirt/cpu_map"
+
+
+def libvirt_cpu_map(tree: Tree) -> None:
+    """Add LIBVIRT_LANE_CPU_MODEL to the dom0's libvirt cpu_map (file + index.xml include)."""
+    name = f"x86_{LIBVIRT_LANE_CPU_MODEL}.xml"
+    features = "".join(f"    <feature name='{f}'/>\n" for f in LIBVIRT_LANE_CPU_FEATURES)
+    tree.write(f"{LIBVIRT_CPU_MAP}/{name}",
+               f"<cpus>\n  <model name='{LIBVIRT_LANE_CPU_MODEL}'>\n"
+               f"    <decode host='on' guest='off'/>\n{features}  </model>\n</cpus>\n")
+    index = tree.root / LIBVIRT_CPU_MAP.lstrip("/") / "index.xml"
+    text = index.read_text()
+    anchor = "<include filename='x86_qemu64.xml'/>"
+    if anchor not in text:
+        raise RuntimeError(f"{index}: no {anchor} to add the lane's CPU model after")
+    index.write_text(text.replace(anchor, f"{anchor}\n    <include filename='{name}'/>", 1))
 
 
 def dom0_etc(tree: Tree) -> None:
