@@ -1,16 +1,10 @@
-"""The domain model against Xen 4.17's libxl_types.idl, and the precompiled
-dataclass methods (xl_py/model/_fastdc.py)."""
+"""The domain model against Xen 4.17's libxl_types.idl (records: tests/test_record.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-import subprocess
-import sys
-from dataclasses import FrozenInstanceError, dataclass, fields
-
 import pytest
 
-from xl_py.model import _fastdc
+from xl_py._record import FrozenInstanceError, fields, replace
 from xl_py.model._base import MEMKB_DEFAULT, Defbool
 from xl_py.model.domain import (
     DomainBuildInfo,
@@ -81,58 +75,4 @@ def test_models_are_frozen_and_compare_by_value() -> None:
         c.name = "b"  # type: ignore[misc]
     assert c == DomainCreateInfo(name="a", hap=Defbool.TRUE)
     assert hash(c) == hash(DomainCreateInfo(name="a", hap=Defbool.TRUE))
-    assert dataclasses.replace(c, name="b").name == "b"
-
-
-def _sample_class() -> type:
-    @dataclass(frozen=True, slots=True)
-    class Sample:
-        a: int = 1
-        b: tuple[str, ...] = ()
-        c: str | None = dataclasses.field(default=None, compare=False)
-
-    return Sample
-
-
-def test_precompiled_methods_behave_like_compiled_ones() -> None:
-    plain = _sample_class()
-    recorded: list[str] = []
-    with _fastdc.recording(recorded.append):
-        fast = _sample_class()
-    assert recorded, "no dataclass source recorded"
-    table = {txt: compile(txt, "<t>", "exec") for txt in recorded}
-    codes = {txt: next(c for c in code.co_consts if getattr(c, "co_name", "") ==
-                       "__create_fn__") for txt, code in table.items()}
-    saved = _fastdc._TABLE
-    _fastdc._TABLE = codes
-    try:
-        with _fastdc.precompiled_dataclasses():
-            cached = _sample_class()
-    finally:
-        _fastdc._TABLE = saved
-    for cls in (plain, fast, cached):
-        x = cls(2, ("x",), "ignored")
-        assert repr(x).endswith("Sample(a=2, b=('x',), c='ignored')")
-        assert x == cls(2, ("x",), "other") and x != cls(3)
-        assert hash(x) == hash(cls(2, ("x",)))
-        with pytest.raises(FrozenInstanceError):
-            x.a = 5
-    assert dataclasses.fields(cached)[0].name == "a"
-
-
-def test_precompiled_table_is_current() -> None:
-    """A stale table only costs start-up time, so this skips instead of failing."""
-    if not _fastdc._supported():
-        pytest.skip("this Python's dataclasses are not the ones the table mirrors")
-    code = ("import io, os\n"
-            "from xl_py import pipeline\n"
-            "from xl_py.model import _fastdc\n"
-            "pipeline.build(open('configs/xl/devices.cfg').read(), 'd')\n"
-            "print(len(_fastdc._MISSES))\n")
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
-                         text=True, check=True).stdout
-    if int(out.strip().splitlines()[-1]):
-        pytest.skip("xl_py/model/_dataclass_code.py is stale: run tools/gen-dataclass-code.py")
+    assert replace(c, name="b").name == "b"

@@ -6,11 +6,10 @@ probes /proc, libxl or xenstore itself (DESIGN.md habit 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from xl_py._record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class HostInfo:
+class HostInfo(Record):
     """What xl's config parse asks the host (libxl_get_physinfo and friends).
 
     The defaults describe the reference harness's stand-in host (2 CPUs on one

@@ -15,14 +15,14 @@ A rendered diagnostic looks like a compiler's::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+from xl_py._record import Record, field
 
 Severity = Literal["error", "warning", "note"]
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Record):
     """A named text that offsets point into (a config file, a ``-N`` override)."""
 
     name: str
@@ -59,8 +59,7 @@ class Source:
         return self.text[start:end].rstrip("\r")
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Record):
     """One positioned message: an error, a warning or a note."""
 
     severity: Severity

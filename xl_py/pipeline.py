@@ -6,12 +6,11 @@ benchmarks; pure apart from the random UUID xl generates when none is given.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from xl_py._record import Record, replace
 from xl_py._types import HostInfo
 from xl_py.errors import Diagnostic
-from xl_py.model._fastdc import precompiled_dataclasses
 
 if TYPE_CHECKING:
     from xl_py.model.domain import DomainConfig
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from xl_py.settings.xlconf import XlConf
 
 
-@dataclass(frozen=True, slots=True)
-class Built:
+class Built(Record):
     """The result of building one config: the model and what xl would warn."""
 
     config: DomainConfig
@@ -36,9 +34,8 @@ def with_extra(text: str, extra: list[str] | tuple[str, ...]) -> str:
 
 
 def read_raw(text: str | bytes, name: str) -> RawDomain:
-    with precompiled_dataclasses():
-        from xl_py.settings.raw import RawDomain
-        from xl_py.syntax import parse_xlcfg
+    from xl_py.settings.raw import RawDomain
+    from xl_py.syntax import parse_xlcfg
 
     return RawDomain.from_document(parse_xlcfg(text, name))
 
@@ -49,11 +46,10 @@ def build(text: str | bytes, name: str, host: HostInfo | None = None,
 
     ``uuid``: the UUID to use when the config has none (default: random, as
     xl's libxl_uuid_generate)."""
-    with precompiled_dataclasses():
-        from xl_py.settings.domain import from_raw
+    from xl_py.settings.domain import from_raw
 
-        raw = read_raw(text, name)
-        config, warnings = from_raw(raw, host, xlconf)
+    raw = read_raw(text, name)
+    config, warnings = from_raw(raw, host, xlconf)
     if config.c_info.uuid is None:
         config = replace(config, c_info=replace(config.c_info, uuid=uuid or random_uuid()))
     doc_warnings = tuple(raw.document.warnings) + tuple(raw.warnings)

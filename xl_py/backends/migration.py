@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import IO, Any
 
+from xl_py._record import Record
 from xl_py.errors import OperationError
 
 SAVEFILE_MAGIC = b"Xen saved domain, xl format\n \0 \r".ljust(32, b"\0")
@@ -46,8 +46,7 @@ DOMID_POLICY = {"xen": INVALID_DOMID, "random": RANDOM_DOMID}
 INCOMING_SUFFIX = "--incoming"
 
 
-@dataclass(frozen=True, slots=True)
-class SaveHeader:
+class SaveHeader(Record):
     config: bytes  # the domain config (libxl JSON when FLAG_JSON)
     mandatory_flags: int = FLAG_STREAMV2 | FLAG_JSON
     optional_flags: int = 0

@@ -8,13 +8,12 @@ Options and positionals may be interleaved; ``--`` ends the options.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from xl_py._record import Record
 from xl_py.errors import UsageError
 
 
-@dataclass(frozen=True, slots=True)
-class Opt:
+class Opt(Record):
     dest: str
     short: str = ""  # one letter, no dash
     long: str = ""  # without dashes
@@ -22,8 +21,7 @@ class Opt:
     repeat: bool = False  # value(s) collected into a list / counted
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(Record):
     values: dict[str, object]
     args: list[str]
 

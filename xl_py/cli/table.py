@@ -11,11 +11,10 @@ and parses its own options with :mod:`xl_py.cli.opts` (getopt-style, like xl).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from xl_py._record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(Record):
     name: str
     module: str  # under xl_py.cli.commands
     summary: str

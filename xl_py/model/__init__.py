@@ -1,18 +1,15 @@
-"""libxl_domain_config as frozen dataclasses named after libxl_types.idl (Xen 4.17)."""
+"""libxl_domain_config as frozen records named after libxl_types.idl (Xen 4.17)."""
 
-from xl_py.model._fastdc import precompiled_dataclasses
-
-with precompiled_dataclasses():
-    from xl_py.model._base import MEMKB_DEFAULT, Bitmap, CpuidPolicy, Defbool, KeyValueList
-    from xl_py.model.domain import (
-        DomainBuildInfo,
-        DomainConfig,
-        DomainCreateInfo,
-        HvmInfo,
-        PvhInfo,
-        PvInfo,
-    )
-    from xl_py.model.enums import DomainType
+from xl_py.model._base import MEMKB_DEFAULT, Bitmap, CpuidPolicy, Defbool, KeyValueList
+from xl_py.model.domain import (
+    DomainBuildInfo,
+    DomainConfig,
+    DomainCreateInfo,
+    HvmInfo,
+    PvhInfo,
+    PvInfo,
+)
+from xl_py.model.enums import DomainType
 
 __all__ = [
     "MEMKB_DEFAULT",
@@ -27,5 +24,4 @@ __all__ = [
     "KeyValueList",
     "PvInfo",
     "PvhInfo",
-    "precompiled_dataclasses",
 ]

@@ -9,7 +9,8 @@ are left out of the JSON, nested structs always appear.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from xl_py._record import Record
 
 # libxl.h: LIBXL_MEMKB_DEFAULT = ~0ULL, and friends.  JSON leaves them out.
 MEMKB_DEFAULT = 2**64 - 1
@@ -40,8 +41,7 @@ class Defbool(enum.Enum):
         return self is Defbool.TRUE
 
 
-@dataclass(frozen=True, slots=True)
-class Bitmap:
+class Bitmap(Record):
     """libxl_bitmap; JSON is the list of set bit indices."""
 
     bits: frozenset[int] = frozenset()
@@ -57,8 +57,7 @@ class Bitmap:
         return sorted(self.bits)
 
 
-@dataclass(frozen=True, slots=True)
-class KeyValueList:
+class KeyValueList(Record):
     """libxl_key_value_list; JSON object, insertion order kept."""
 
     items: tuple[tuple[str, str | None], ...] = ()
@@ -67,8 +66,7 @@ class KeyValueList:
         return bool(self.items)
 
 
-@dataclass(frozen=True, slots=True)
-class CpuidPolicy:
+class CpuidPolicy(Record):
     """libxl_cpuid_policy_list as xl builds it from ``cpuid=``.
 
     ``entries``: (leaf, subleaf or None, ((register, 32-char mask), ...));

@@ -19,9 +19,9 @@ Xen 4.17 has no ``libxl_device_virtio`` (it came with 4.18): virtio disks are
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import ClassVar
 
+from xl_py._record import Record
 from xl_py.model._base import Defbool
 
 DEVID_DEFAULT = -1  # libxl_devid init_val
@@ -162,8 +162,7 @@ class VsndStreamType(enum.Enum):
 # -- nested info structs ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class VncInfo:
+class VncInfo(Record):
     """libxl_vnc_info"""
 
     enable: Defbool = Defbool.DEFAULT
@@ -173,8 +172,7 @@ class VncInfo:
     findunused: Defbool = Defbool.DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class SdlInfo:
+class SdlInfo(Record):
     """libxl_sdl_info"""
 
     enable: Defbool = Defbool.DEFAULT
@@ -183,8 +181,7 @@ class SdlInfo:
     xauthority: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RdmReserve:
+class RdmReserve(Record):
     """libxl_rdm_reserve (``b_info.u.hvm.rdm``)"""
 
     strategy: RdmReserveStrategy = RdmReserveStrategy.IGNORE
@@ -194,8 +191,7 @@ class RdmReserve:
 # -- devices, in libxl_domain_config order -----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceDisk:
+class DeviceDisk(Record):
     """libxl_device_disk"""
 
     backend_domid: int = 0
@@ -224,8 +220,7 @@ class DeviceDisk:
     trusted: Defbool = Defbool.DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceNic:
+class DeviceNic(Record):
     """libxl_device_nic"""
 
     backend_domid: int = 0
@@ -294,8 +289,7 @@ class DeviceNic:
     trusted: Defbool = Defbool.DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class DevicePci:
+class DevicePci(Record):
     """libxl_device_pci"""
 
     func: int = 0
@@ -312,8 +306,7 @@ class DevicePci:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceRdm:
+class DeviceRdm(Record):
     """libxl_device_rdm (xl never fills these from a config)"""
 
     start: int = 0
@@ -321,15 +314,13 @@ class DeviceRdm:
     policy: RdmReservePolicy = RdmReservePolicy.INVALID
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceDtdev:
+class DeviceDtdev(Record):
     """libxl_device_dtdev"""
 
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceVfb:
+class DeviceVfb(Record):
     """libxl_device_vfb"""
 
     backend_domid: int = 0
@@ -340,8 +331,7 @@ class DeviceVfb:
     keymap: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceVkb:
+class DeviceVkb(Record):
     """libxl_device_vkb"""
 
     backend_domid: int = 0
@@ -361,8 +351,7 @@ class DeviceVkb:
     multi_touch_num_contacts: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceVtpm:
+class DeviceVtpm(Record):
     """libxl_device_vtpm"""
 
     backend_domid: int = 0
@@ -371,8 +360,7 @@ class DeviceVtpm:
     uuid: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceP9:
+class DeviceP9(Record):
     """libxl_device_p9"""
 
     backend_domid: int = 0
@@ -383,8 +371,7 @@ class DeviceP9:
     devid: int = DEVID_DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class DevicePvcallsif:
+class DevicePvcallsif(Record):
     """libxl_device_pvcallsif"""
 
     backend_domid: int = 0
@@ -392,8 +379,7 @@ class DevicePvcallsif:
     devid: int = DEVID_DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectorParam:
+class ConnectorParam(Record):
     """libxl_connector_param"""
 
     unique_id: str | None = None
@@ -401,8 +387,7 @@ class ConnectorParam:
     height: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceVdispl:
+class DeviceVdispl(Record):
     """libxl_device_vdispl"""
 
     backend_domid: int = 0
@@ -412,8 +397,7 @@ class DeviceVdispl:
     connectors: tuple[ConnectorParam, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class VsndParams:
+class VsndParams(Record):
     """libxl_vsnd_params"""
 
     sample_rates: tuple[int, ...] = ()
@@ -423,8 +407,7 @@ class VsndParams:
     buffer_size: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class VsndStream:
+class VsndStream(Record):
     """libxl_vsnd_stream"""
 
     unique_id: str | None = None
@@ -432,8 +415,7 @@ class VsndStream:
     params: VsndParams = VsndParams()
 
 
-@dataclass(frozen=True, slots=True)
-class VsndPcm:
+class VsndPcm(Record):
     """libxl_vsnd_pcm"""
 
     name: str | None = None
@@ -441,8 +423,7 @@ class VsndPcm:
     streams: tuple[VsndStream, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceVsnd:
+class DeviceVsnd(Record):
     """libxl_device_vsnd"""
 
     backend_domid: int = 0
@@ -454,24 +435,21 @@ class DeviceVsnd:
     pcms: tuple[VsndPcm, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelUnknown:
+class ChannelUnknown(Record):
     """channel.u member ``unknown`` (no fields)"""
 
     UNION_KEY: ClassVar[str] = "connection"
     UNION_TAG: ClassVar[str] = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelPty:
+class ChannelPty(Record):
     """channel.u member ``pty`` (no fields)"""
 
     UNION_KEY: ClassVar[str] = "connection"
     UNION_TAG: ClassVar[str] = "pty"
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSocket:
+class ChannelSocket(Record):
     """channel.u member ``socket``"""
 
     UNION_KEY: ClassVar[str] = "connection"
@@ -483,8 +461,7 @@ class ChannelSocket:
 ChannelUnion = ChannelUnknown | ChannelPty | ChannelSocket
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceChannel:
+class DeviceChannel(Record):
     """libxl_device_channel; ``u`` is keyed by ``connection``"""
 
     backend_domid: int = 0
@@ -498,8 +475,7 @@ class DeviceChannel:
         return ChannelConnection(self.u.UNION_TAG)
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceUsbctrl:
+class DeviceUsbctrl(Record):
     """libxl_device_usbctrl"""
 
     type: UsbctrlType = UsbctrlType.AUTO
@@ -510,8 +486,7 @@ class DeviceUsbctrl:
     backend_domname: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class UsbdevHostdev:
+class UsbdevHostdev(Record):
     """usbdev.u member ``hostdev``"""
 
     UNION_KEY: ClassVar[str] = "type"
@@ -521,8 +496,7 @@ class UsbdevHostdev:
     hostaddr: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceUsbdev:
+class DeviceUsbdev(Record):
     """libxl_device_usbdev; ``u`` is keyed by ``type`` (None: type unset)"""
 
     ctrl: int = DEVID_DEFAULT

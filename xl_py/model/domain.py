@@ -13,9 +13,9 @@ convention model/devices.py uses too).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from xl_py._record import Record, field
 from xl_py.model._base import (
     MEMKB_DEFAULT,
     Bitmap,
@@ -56,8 +56,7 @@ MCA_CAP_LMCE = 1 << 0  # XEN_HVM_MCA_CAP_LMCE
 VIRIDIAN_WIDTH = 64  # LIBXL_BUILDINFO_HVM_VIRIDIAN_ENABLE_DISABLE_WIDTH
 
 
-@dataclass(frozen=True, slots=True)
-class DomainCreateInfo:
+class DomainCreateInfo(Record):
     """libxl_domain_create_info (c_info)."""
 
     type: DomainType = DomainType.INVALID
@@ -78,8 +77,7 @@ class DomainCreateInfo:
     xend_suspend_evtchn_compat: Defbool = D
 
 
-@dataclass(frozen=True, slots=True)
-class DomainSchedParams:
+class DomainSchedParams(Record):
     """libxl_domain_sched_params (b_info.sched_params)."""
 
     sched: Scheduler = Scheduler.UNKNOWN
@@ -92,8 +90,7 @@ class DomainSchedParams:
     latency: int = SCHED_PARAM_DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class VnodeInfo:
+class VnodeInfo(Record):
     """libxl_vnode_info (one vNUMA node)."""
 
     memkb: int = MEMKB_DEFAULT
@@ -102,16 +99,14 @@ class VnodeInfo:
     vcpus: Bitmap = NO_BITS
 
 
-@dataclass(frozen=True, slots=True)
-class IoportRange:
+class IoportRange(Record):
     """libxl_ioport_range"""
 
     first: int = 0
     number: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class IomemRange:
+class IomemRange(Record):
     """libxl_iomem_range"""
 
     start: int = 0
@@ -119,15 +114,13 @@ class IomemRange:
     gfn: int = INVALID_GFN
 
 
-@dataclass(frozen=True, slots=True)
-class VgaInterfaceInfo:
+class VgaInterfaceInfo(Record):
     """libxl_vga_interface_info"""
 
     kind: VgaInterfaceType = VgaInterfaceType.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class VncInfo:
+class VncInfo(Record):
     """libxl_vnc_info"""
 
     enable: Defbool = D
@@ -137,8 +130,7 @@ class VncInfo:
     findunused: Defbool = D
 
 
-@dataclass(frozen=True, slots=True)
-class SdlInfo:
+class SdlInfo(Record):
     """libxl_sdl_info"""
 
     enable: Defbool = D
@@ -147,8 +139,7 @@ class SdlInfo:
     xauthority: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SpiceInfo:
+class SpiceInfo(Record):
     """libxl_spice_info"""
 
     enable: Defbool = D
@@ -165,16 +156,14 @@ class SpiceInfo:
     streaming_video: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RdmReserve:
+class RdmReserve(Record):
     """libxl_rdm_reserve"""
 
     strategy: RdmReserveStrategy = RdmReserveStrategy.IGNORE
     policy: RdmReservePolicy = RdmReservePolicy.INVALID
 
 
-@dataclass(frozen=True, slots=True)
-class HvmInfo:
+class HvmInfo(Record):
     """b_info.u.hvm"""
 
     UNION_KEY: ClassVar[str] = "type"
@@ -228,8 +217,7 @@ class HvmInfo:
     mca_caps: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PvInfo:
+class PvInfo(Record):
     """b_info.u.pv (``features`` is const in the IDL: never in the JSON)."""
 
     UNION_KEY: ClassVar[str] = "type"
@@ -244,8 +232,7 @@ class PvInfo:
     e820_host: Defbool = D
 
 
-@dataclass(frozen=True, slots=True)
-class PvhInfo:
+class PvhInfo(Record):
     """b_info.u.pvh"""
 
     UNION_KEY: ClassVar[str] = "type"
@@ -260,16 +247,14 @@ class PvhInfo:
 TypeInfo = HvmInfo | PvInfo | PvhInfo
 
 
-@dataclass(frozen=True, slots=True)
-class ArchArm:
+class ArchArm(Record):
     """b_info.arch_arm"""
 
     gic_version: GicVersion = GicVersion.DEFAULT
     vuart: VuartType = VuartType.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class ArchX86:
+class ArchX86(Record):
     """b_info.arch_x86"""
 
     msr_relaxed: Defbool = D
@@ -288,8 +273,7 @@ _UNION_MEMBERS: dict[DomainType, type[HvmInfo] | type[PvInfo] | type[PvhInfo]] =
 }
 
 
-@dataclass(frozen=True, slots=True)
-class DomainBuildInfo:
+class DomainBuildInfo(Record):
     """libxl_domain_build_info (b_info); ``u`` is the union keyed by type."""
 
     max_vcpus: int = 0
@@ -363,8 +347,7 @@ class DomainBuildInfo:
         return DomainType.INVALID
 
 
-@dataclass(frozen=True, slots=True)
-class DomainConfig:
+class DomainConfig(Record):
     """libxl_domain_config.
 
     Device arrays hold the structs of :mod:`xl_py.model.devices` (typed

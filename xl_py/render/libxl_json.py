@@ -9,19 +9,18 @@ generated ``*_gen_json`` functions (gentypes.py) decide which fields appear:
 * everything else: when it differs from the field's init value (strings when
   non-NULL, defbools when set, bitmaps when a bit is set, lists when non-empty).
 
-The model follows that contract (docs/ARCHITECTURE.md): a field's dataclass
+The model follows that contract (docs/ARCHITECTURE.md): a field's record
 default is its init value, so this renderer is generic.  A keyed union member
 carries ``UNION_KEY`` and ``UNION_TAG`` (``"type"``, ``"hvm"``) and is
-printed under ``"type.hvm"``.  A field
-whose metadata has ``json=False`` is never printed (IDL ``const`` fields).
+printed under ``"type.hvm"``.  IDL ``const`` fields are not in the model.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import MISSING, fields, is_dataclass
 from typing import Any
 
+from xl_py._record import MISSING, Record, fields
 from xl_py.model._base import Bitmap, CpuidPolicy, KeyValueList
 
 INDENT = "    "
@@ -48,7 +47,7 @@ def _is_struct(val: object) -> bool:
     cls = type(val)
     known = _STRUCT_TYPES.get(cls)
     if known is None:
-        known = _STRUCT_TYPES[cls] = is_dataclass(cls) and not issubclass(cls, _BUILTINS)
+        known = _STRUCT_TYPES[cls] = issubclass(cls, Record) and not issubclass(cls, _BUILTINS)
     return known
 
 
@@ -58,13 +57,8 @@ def _plan(cls: type) -> _FieldPlan:
     if plan is None:
         rows = []
         for f in fields(cls):
-            if f.metadata.get("json", True) is False:
-                continue
-            if f.default is not MISSING:
-                default: Any = f.default
-            elif f.default_factory is not MISSING:
-                default = f.default_factory()
-            else:
+            default: Any = f.initial()
+            if default is MISSING:
                 default = None
             kind = _ALWAYS if _is_struct(default) else \
                 _ARRAY if isinstance(default, tuple) else _SCALAR

@@ -13,16 +13,15 @@ and run one-row-per-sub-option :class:`Option` tables.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
+from xl_py._record import Record, field
 from xl_py.errors import ConfigValueError, Diagnostic, Source
 
 ULONG_MAX = 2**64 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class SpecSite:
+class SpecSite(Record):
     """Where a spec string sits: ``source`` text, offset of its first char.
 
     ``what`` names the spec in messages (``disk``, ``vif`` ...).  ``warnings``
@@ -67,8 +66,7 @@ class SpecSite:
                                              expected, hint))
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(Record):
     """A piece of a spec with its offsets (relative to the spec start)."""
 
     text: str
@@ -185,8 +183,7 @@ def is_c_number(text: str, base: int = 10) -> bool:
 Handler = Callable[[Token, dict[str, Any], SpecSite], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(Record):
     """One sub-option row: ``name=value`` (or a bare ``name`` when flag)."""
 
     name: str

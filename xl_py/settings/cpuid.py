@@ -13,9 +13,9 @@ xl reports a bad item and carries on; so do we, as positioned warnings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from xl_py._record import Record, field
 from xl_py.errors import Diagnostic, Source
 from xl_py.model._base import CpuidPolicy
 from xl_py.settings._spec import SpecSite, Token, strtok, strtoul
@@ -27,8 +27,7 @@ REGS = ("eax", "ebx", "ecx", "edx")
 NA = None
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(Record):
     """A named bit field: leaf, subleaf (None = unused), register, bit, length."""
 
     leaf: int
@@ -102,8 +101,7 @@ WORDS: tuple[tuple[Any, ...], ...] = (
 )
 
 
-@dataclass(slots=True)
-class _Policy:
+class _Policy(Record, frozen=False):
     """The policy being built, in libxl's insertion order."""
 
     cpuid: dict[tuple[int, int | None], dict[str, str]] = field(default_factory=dict)

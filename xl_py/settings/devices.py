@@ -10,35 +10,29 @@ errors of every device before raising one :class:`ConfigValueError`.
 How xl walks a device list, reproduced here: a key holding a single value
 instead of a [list] is ignored with a warning; reading stops at the first
 nested list (``vsnd`` is the exception: a list of lists).
+
+Each value sub-language is imported when its key occurs (:func:`parser`):
+a config with a disk and a vif never loads the vsnd, vdispl or usb parsers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
+from xl_py._record import Record, field
 from xl_py._types import HostInfo
 from xl_py.errors import ConfigValueError, Diagnostic
 from xl_py.model import devices as dev
 from xl_py.model.enums import DomainType
 from xl_py.settings._spec import SpecSite
-from xl_py.settings.channel import parse_channel
-from xl_py.settings.disk import parse_disk
-from xl_py.settings.pci import parse_pci, parse_rdm
 from xl_py.settings.raw import RawDomain
-from xl_py.settings.usb import parse_usbctrl, parse_usbdev
-from xl_py.settings.vdispl import parse_vdispl
-from xl_py.settings.vfb import parse_vfb, parse_vkb
-from xl_py.settings.vif import parse_vif
-from xl_py.settings.vsnd import parse_vsnd
-from xl_py.settings.vtpm import parse_p9, parse_pvcalls, parse_vtpm
 from xl_py.settings.xlconf import XlConf
 from xl_py.syntax.document import Atom, ListValue
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceContext:
+class DeviceContext(Record):
     """What device parsing needs besides the config: guest type, xl.conf, host."""
 
     domain_type: DomainType = DomainType.PV
@@ -46,8 +40,7 @@ class DeviceContext:
     host: HostInfo = field(default_factory=HostInfo)
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceSet:
+class DeviceSet(Record):
     """The devices of one config, in ``libxl_domain_config`` order.
 
     ``rdm``: the parsed ``rdm=`` setting (``b_info.u.hvm.rdm``), None when
@@ -71,6 +64,18 @@ class DeviceSet:
     usbdevs: tuple[dev.DeviceUsbdev, ...] = ()
     rdm: dev.RdmReserve | None = None
     warnings: tuple[Diagnostic, ...] = ()
+
+
+_PARSERS: dict[str, Callable[..., Any]] = {}
+
+
+def parser(name: str) -> Callable[..., Any]:
+    """``"disk.parse_disk"`` -> xl_py.settings.disk.parse_disk, imported on first use."""
+    found = _PARSERS.get(name)
+    if found is None:
+        module, _, function = name.rpartition(".")
+        found = _PARSERS[name] = getattr(import_module(f"xl_py.settings.{module}"), function)
+    return found
 
 
 class _State:
@@ -104,13 +109,18 @@ class _State:
             atoms.append(item)
         return atoms
 
-    def each(self, key: str, what: str, parse: Callable[[str, SpecSite, int], Any],
+    def each(self, key: str, what: str, parse: str | Callable[[str, SpecSite, int], Any],
              into: str) -> None:
-        """Parse every item of ``key`` (index = position in the output array)."""
-        for atom in self.items(key):
+        """Parse every item of ``key`` (index = position in the output array);
+        ``parse`` may name its function for :func:`parser` (imported if needed)."""
+        atoms = self.items(key)
+        if not atoms:
+            return
+        call = parser(parse) if isinstance(parse, str) else parse
+        for atom in atoms:
             index = len(self.out[into])
             try:
-                self.out[into].append(parse(atom.text, self.site(atom, what), index))
+                self.out[into].append(call(atom.text, self.site(atom, what), index))
             except ConfigValueError as exc:
                 self.errors.extend(exc.diagnostics())
 
@@ -145,11 +155,12 @@ def read_pci_defaults(st: _State) -> None:
 def read_rdm(st: _State) -> None:
     atom = st.raw.get_atom("rdm", lenient=True)
     if atom is not None:
-        st.rdm = parse_rdm(atom.text, st.site(atom, "rdm"))
+        st.rdm = parser("pci.parse_rdm")(atom.text, st.site(atom, "rdm"))
 
 
 def read_pci(st: _State) -> None:
-    st.each("pci", "pci", lambda s, w, i: parse_pci(s, w, st.pci_defaults), "pcidevs")
+    st.each("pci", "pci", lambda s, w, i: parser("pci.parse_pci")(s, w, st.pci_defaults),
+            "pcidevs")
 
 
 def read_dtdev(st: _State) -> None:
@@ -157,24 +168,24 @@ def read_dtdev(st: _State) -> None:
 
 
 def read_disk(st: _State) -> None:
-    st.each("disk", "disk", lambda s, w, i: parse_disk(s, w), "disks")
+    st.each("disk", "disk", lambda s, w, i: parser("disk.parse_disk")(s, w), "disks")
 
 
 def read_p9(st: _State) -> None:
     carry: dict[str, str] = {}
-    st.each("p9", "p9", lambda s, w, i: parse_p9(s, w, carry), "p9s")
+    st.each("p9", "p9", lambda s, w, i: parser("vtpm.parse_p9")(s, w, carry), "p9s")
 
 
 def read_vtpm(st: _State) -> None:
-    st.each("vtpm", "vtpm", parse_vtpm, "vtpms")
+    st.each("vtpm", "vtpm", "vtpm.parse_vtpm", "vtpms")
 
 
 def read_vdispl(st: _State) -> None:
-    st.each("vdispl", "vdispl", parse_vdispl, "vdispls")
+    st.each("vdispl", "vdispl", "vdispl.parse_vdispl", "vdispls")
 
 
 def read_pvcalls(st: _State) -> None:
-    st.each("pvcalls", "pvcalls", parse_pvcalls, "pvcallsifs")
+    st.each("pvcalls", "pvcalls", "vtpm.parse_pvcalls", "pvcallsifs")
 
 
 def read_vsnd(st: _State) -> None:
@@ -189,44 +200,45 @@ def read_vsnd(st: _State) -> None:
             return
         items = [(a.text, st.site(a, "vsnd")) for a in card.items if isinstance(a, Atom)]
         try:
-            st.out["vsnds"].append(parse_vsnd(items, len(st.out["vsnds"])))
+            st.out["vsnds"].append(parser("vsnd.parse_vsnd")(items, len(st.out["vsnds"])))
         except ConfigValueError as exc:
             st.errors.extend(exc.diagnostics())
 
 
 def read_channel(st: _State) -> None:
-    st.each("channel", "channel", parse_channel, "channels")
+    st.each("channel", "channel", "channel.parse_channel", "channels")
 
 
 def read_vif(st: _State) -> None:
     conf = st.ctx.xlconf
     base = {"script": conf.default_vifscript, "bridge": conf.default_bridge,
             "gatewaydev": conf.default_gatewaydev, "backend_domname": conf.default_vifbackend}
-    st.each("vif", "vif", lambda s, w, i: parse_vif(s, w, {**base, "devid": i}), "nics")
+    st.each("vif", "vif", lambda s, w, i: parser("vif.parse_vif")(s, w, {**base, "devid": i}),
+            "nics")
 
 
 def read_vfb(st: _State) -> None:
     """Each vfb comes with a vkb (same devid)."""
     for atom in st.items("vfb"):
         index = len(st.out["vfbs"])
-        st.out["vfbs"].append(parse_vfb(atom.text, st.site(atom, "vfb"), index))
+        st.out["vfbs"].append(parser("vfb.parse_vfb")(atom.text, st.site(atom, "vfb"), index))
         st.out["vkbs"].append(dev.DeviceVkb(devid=len(st.out["vkbs"])))
 
 
 def read_usbctrl(st: _State) -> None:
-    st.each("usbctrl", "usbctrl", parse_usbctrl, "usbctrls")
+    st.each("usbctrl", "usbctrl", "usb.parse_usbctrl", "usbctrls")
 
 
 def read_usbdev(st: _State) -> None:
-    st.each("usbdev", "usbdev", lambda s, w, i: parse_usbdev(s, w), "usbdevs")
+    st.each("usbdev", "usbdev", lambda s, w, i: parser("usb.parse_usbdev")(s, w), "usbdevs")
 
 
 def read_vkb(st: _State) -> None:
-    st.each("vkb", "vkb", lambda s, w, i: parse_vkb(s, w, len(st.out["vkbs"])), "vkbs")
+    st.each("vkb", "vkb", lambda s, w, i: parser("vfb.parse_vkb")(s, w, len(st.out["vkbs"])),
+            "vkbs")
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceKey:
+class DeviceKey(Record):
     """One xl.cfg device key: the reader, the array it fills, a line of doc."""
 
     name: str

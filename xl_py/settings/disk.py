@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from xl_py._record import Record, field
 from xl_py.errors import ConfigValueError, Diagnostic
 from xl_py.model._base import Defbool
 from xl_py.model.devices import DeviceDisk, DiskBackend, DiskFormat, DiskSpecification
@@ -35,8 +35,7 @@ ACCESS = {"r": 0, "ro": 0, "rw": 1, "w": 1, "": 1}
 DEVTYPES = {"cdrom": 1, "disk": 0}
 
 
-@dataclass(slots=True)
-class _Scan:
+class _Scan(Record, frozen=False):
     """State of one scan: the fields built so far, the spec, its site."""
 
     spec: str
@@ -247,8 +246,7 @@ def _bad_syntax(scan: _Scan, tok: Token) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Record):
     """One flex rule: ``pattern`` (yytext) + ``context`` (trailing context)."""
 
     pattern: str

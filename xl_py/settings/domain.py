@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from xl_py._record import Record
 from xl_py._types import HostInfo
 from xl_py.errors import ConfigValueError, Diagnostic
 from xl_py.model.domain import DomainConfig
@@ -46,8 +46,7 @@ def stage(name: str, read: Reader, types: frozenset[DomainType] = ALL) -> Key:
     return Key(f"@{name}", "", read, types, doc=read.__doc__ or "")
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(Record):
     """One xl.cfg domain key.
 
     ``read`` stores the value (r.STRING/LONG/DEFBOOL/MIB/enum readers fill
@@ -229,8 +228,7 @@ KEYS: tuple[Key, ...] = (
 KEY_INDEX: dict[str, Key] = {k.name: k for k in KEYS}
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(Record):
     """Everything one pass over a config found (for the lint): the model
     when there was no error, the errors, the warnings, the guest type."""
 

@@ -7,9 +7,9 @@ See :mod:`xl_py.settings.domain_rules` for the per-key rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from xl_py._record import replace
 from xl_py.model import enums
 from xl_py.model._base import Defbool
 from xl_py.model.domain import (

@@ -13,9 +13,9 @@ values being collected per libxl struct, the diagnostics, and the accessors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from xl_py._record import Record, field
 from xl_py._types import HostInfo
 from xl_py.errors import ConfigValueError, Diagnostic, Source
 from xl_py.model.enums import DomainType
@@ -86,8 +86,7 @@ def prefix_of(text: str, word: str) -> bool:
     return word.startswith(text)
 
 
-@dataclass
-class Cursor:
+class Cursor(Record, frozen=False):
     """Scratch state while one config is turned into a DomainConfig."""
 
     raw: Any  # xl_py.settings.raw.RawDomain (duck-typed: statement/used/keys)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import os.path
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from xl_py._record import Record, field
 from xl_py.errors import Diagnostic, Source
 from xl_py.settings import legacy_devices as dev
 from xl_py.syntax.xm import XmConfig
@@ -34,16 +34,14 @@ Status = Literal["kept", "renamed", "changed", "dropped", "decision", "added", "
 XlValue = int | str | list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class LegacyValue:
+class LegacyValue(Record):
     name: str
     value: Any
     start: int = 0
     end: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class LegacyInput:
+class LegacyInput(Record):
     """Legacy keys with their values and spans, whatever syntax they came from."""
 
     source: Source
@@ -64,8 +62,7 @@ def from_xm(cfg: XmConfig) -> LegacyInput:
                        cfg.diagnostics)
 
 
-@dataclass(frozen=True, slots=True)
-class ReportItem:
+class ReportItem(Record):
     key: str
     status: Status
     xl: tuple[str, ...]
@@ -74,8 +71,7 @@ class ReportItem:
     end: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
+class Migration(Record):
     source: Source
     kind: str
     entries: tuple[tuple[str, XlValue], ...]
@@ -95,8 +91,7 @@ class _Bad(Exception):
     """A value of the wrong shape: becomes an error diagnostic on the key."""
 
 
-@dataclass
-class _Ctx:
+class _Ctx(Record, frozen=False):
     inp: LegacyInput
     hvm: bool
     out: dict[str, XlValue] = field(default_factory=dict)

@@ -25,11 +25,11 @@ pci ``[dom:]bus:dev.fn[@vslot][,opt=val]``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from xl_py._record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceSpec:
+class DeviceSpec(Record):
     """One converted device: the xl spec, the changes made, and fatal problems."""
 
     spec: str

@@ -13,9 +13,9 @@ Grammar, as libxlutil's ``xlu_pci_parse_spec_string`` reads it::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
+from xl_py._record import Record, replace
 from xl_py.errors import ConfigValueError
 from xl_py.model.devices import (
     PCI_FUNC_ALL,
@@ -130,8 +130,7 @@ def _name_option(value: Token, fields: dict[str, Any]) -> None:
     fields["_name"] = True
 
 
-@dataclass(frozen=True, slots=True)
-class PciOption:
+class PciOption(Record):
     name: str
     handle: Callable[[Token, dict[str, Any]], None]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from xl_py._record import Record
 from xl_py.errors import ConfigSyntaxError, ConfigValueError, Diagnostic
 from xl_py.syntax.document import Atom, Document, ListValue, Op, Span, Statement, Value
 
@@ -33,8 +33,7 @@ _STRTOL = re.compile(r"[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1
 _UNIT = re.compile(r"[0-9]+\s*[kKmMgGtT][bB]?")
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(Record):
     """The value of one key as xl sees it after every statement was applied.
 
     ``op`` is the operator of the last statement: libxlutil refuses to read

@@ -10,9 +10,9 @@ unknown keys and a missing backend-type are errors, as in xl.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
+from xl_py._record import replace
 from xl_py.model._base import Defbool
 from xl_py.model.devices import DeviceVfb, DeviceVkb, SdlInfo, VkbBackend, VncInfo
 from xl_py.settings._spec import (

@@ -8,9 +8,9 @@ same device and reports those items as positioned warnings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
+from xl_py._record import replace
 from xl_py.model._base import Defbool
 from xl_py.model.devices import DeviceNic, NicType
 from xl_py.settings._spec import (

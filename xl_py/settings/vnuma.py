@@ -15,9 +15,9 @@ hook ``settings.domain_rules.rule_vnuma`` calls with its Cursor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from xl_py._record import Record, field
 from xl_py.errors import ConfigValueError, Diagnostic, Source
 from xl_py.model._base import MEMKB_DEFAULT, Bitmap, Defbool
 from xl_py.settings._spec import ULONG_MAX, SpecSite, Token, strtok, strtoul
@@ -26,8 +26,7 @@ from xl_py.syntax.document import Atom, ListValue
 KEYS = "pnode=, size=, vcpus=, vdistances="
 
 
-@dataclass(frozen=True, slots=True)
-class Vnode:
+class Vnode(Record):
     """One parsed node (the fields of libxl_vnode_info)."""
 
     memkb: int = MEMKB_DEFAULT  # no size=: libxl's init value
@@ -36,8 +35,7 @@ class Vnode:
     vcpus: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Vnuma:
+class Vnuma(Record):
     nodes: tuple[Vnode, ...]
     vcpu_count: int  # what xl counts (every vcpu named, even out of range)
     memkb: int

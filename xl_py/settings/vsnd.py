@@ -12,9 +12,9 @@ buffer-size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
+from xl_py._record import replace
 from xl_py.model.devices import (
     DeviceVsnd,
     VsndParams,

@@ -11,9 +11,9 @@ xl reads xl.conf leniently (a bad value is a warning and the default stays);
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from xl_py._record import Record, replace
 from xl_py.errors import ConfigValueError, Diagnostic
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ INT_MAX = 2**31 - 1
 DEFAULT_PATH = "/etc/xen/xl.conf"
 
 
-@dataclass(frozen=True, slots=True)
-class XlConf:
+class XlConf(Record):
     autoballoon: str = "auto"  # "on" | "off" | "auto"
     run_hotplug_scripts: bool = True
     lockfile: str = "/var/lock/xl"

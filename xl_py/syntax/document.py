@@ -7,9 +7,9 @@ rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from xl_py._record import Record
 from xl_py.errors import Diagnostic, Source
 
 Span = tuple[int, int]
@@ -17,8 +17,7 @@ Op = Literal["=", "+="]
 DESCRIBE_MAX = 80  # longest value quoted whole in a message
 
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+class Atom(Record):
     """A single value: a quoted string (after escape processing) or a number.
 
     Numbers keep their source spelling ("0x10", "010"): libxlutil stores every
@@ -38,8 +37,7 @@ class Atom:
         return repr(text) if self.quoted else text
 
 
-@dataclass(frozen=True, slots=True)
-class ListValue:
+class ListValue(Record):
     """``[ item, item, ... ]``; items may themselves be lists."""
 
     items: tuple[Value, ...]
@@ -54,8 +52,7 @@ class ListValue:
 Value = Atom | ListValue
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(Record):
     """``key = value`` or ``key += value``."""
 
     key: str
@@ -65,8 +62,7 @@ class Statement:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Record):
     """A parsed xl.cfg text: every statement, in file order.
 
     ``warnings`` holds what parsed but deserves a word (e.g. an escape that

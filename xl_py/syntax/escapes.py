@@ -9,8 +9,8 @@ as C does and attaches a warning, see docs/differences.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from xl_py._record import Record
 from xl_py.errors import Diagnostic, Severity, Source
 
 SIMPLE_ESCAPES: dict[str, str] = {
@@ -32,8 +32,7 @@ ACCEPTED = ("one of \\\\ \\' \\\" \\a \\b \\f \\n \\r \\t \\v, "
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class EscapeProblem:
+class EscapeProblem(Record):
     """One escape that failed (``fatal``) or parsed with a portability warning."""
 
     fatal: bool

@@ -16,24 +16,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
+from xl_py._record import Record
 from xl_py.errors import ConfigError, ConfigSyntaxError, Source
 from xl_py.syntax.xm import grammar_path
 
 
-@dataclass(frozen=True, slots=True)
-class SxpAtom:
+class SxpAtom(Record):
     text: str
     start: int
     end: int
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SxpList:
+class SxpList(Record):
     items: tuple[SxpNode, ...]
     start: int
     end: int
@@ -69,8 +67,7 @@ class SxpList:
 SxpNode = Union[SxpAtom, SxpList]  # noqa: UP007 (runtime alias for dataclass fields)
 
 
-@dataclass(frozen=True, slots=True)
-class SxpDocument:
+class SxpDocument(Record):
     source: Source
     items: tuple[SxpNode, ...]
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xl_py._record import Record
 from xl_py._types import HostInfo
 from xl_py.errors import ConfigSyntaxError, Diagnostic, Severity, Source
 from xl_py.syntax.xm_values import (
@@ -63,8 +63,7 @@ MAX_DEPTH = 100  # expression evaluation depth
 
 
 
-@dataclass(frozen=True, slots=True)
-class XmBinding:
+class XmBinding(Record):
     """One top-level variable after evaluation: its value and where it was set."""
 
     name: str
@@ -73,8 +72,7 @@ class XmBinding:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class XmConfig:
+class XmConfig(Record):
     """The result of reading one xm file: variables in first-assignment order."""
 
     source: Source

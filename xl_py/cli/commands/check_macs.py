@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from xl_py._record import Record
 from xl_py.backends.macs import is_multicast, validate_mac
 from xl_py.errors import ConfigError, Diagnostic, OperationError, Source, UsageError
 
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 CONFIG_SUFFIXES = (".cfg", ".conf", ".xl", "")
 
 
-@dataclass(frozen=True, slots=True)
-class MacUse:
+class MacUse(Record):
     mac: str
     where: str  # "file:line:col" or "running domain name/devid"
     source: Source | None = None

@@ -16,10 +16,10 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xl_py._record import Record, field
 from xl_py._types import HostInfo
 from xl_py.cli.context import Context
 from xl_py.cli.opts import Opt, parse
@@ -51,8 +51,7 @@ _SKIP_SUFFIXES = (".rpmsave", ".rpmnew", ".orig", ".bak", "~", ".swp", ".dpkg-ol
                   ".dpkg-dist", ".json")
 
 
-@dataclass
-class FileResult:
+class FileResult(Record, frozen=False):
     """One input file: what became of it."""
 
     source: str
@@ -64,8 +63,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(Record):
     target: str = "xl"
     source_format: str = "auto"
     defines: tuple[tuple[str, str], ...] = ()
