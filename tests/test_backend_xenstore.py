@@ -480,3 +480,41 @@ def test_check_macs_counts_running_domains(sock: str, tmp_path: Path) -> None:
     assert (code, out) == (1, "")
     assert err.splitlines()[0] == (f"{tmp_path / 'new.cfg'}:2:14: error: MAC 00:16:3e:11:22:33 "
                                    "is also used by running domain web/0")
+
+
+def test_release_watch_wakes_on_release_domain(sock: str, xenstored: tuple[str, str]) -> None:
+    """shutdown -w and the monitor sleep on @releaseDomain (what libxl's death events
+    watch): a RELEASE of a domain wakes the waiter at once; a quiet store lets it
+    sleep its full timeout.  (This daemon has no hypervisor, so the event is
+    raised by an explicit RELEASE, as xenstored does when a domain dies.)"""
+    from xl_py.backends import xsclient
+
+    be = XenstoreBackend(socket_path=sock)
+    watch = be.watch_domains()
+    other = XsClient(sock)
+    try:
+        assert isinstance(watch, xsclient.ReleaseWatch)
+        assert watch.wait(5.0)  # registering fires the watch once
+        started = time.monotonic()
+        assert not watch.wait(0.3)
+        assert 0.25 <= time.monotonic() - started < 2.0
+        if xenstored[0] != "c":
+            return  # oxenstored on the stand-in cannot INTRODUCE (the map of the ring)
+        introduce(other, 41)
+
+        def release() -> None:
+            time.sleep(0.2)
+            other.request(xsclient.RELEASE, b"41\0")
+
+        thread = threading.Thread(target=release)
+        started = time.monotonic()
+        thread.start()
+        assert watch.wait(10.0)
+        waited = time.monotonic() - started
+        thread.join()
+        assert 0.15 <= waited < 2.0, waited  # woken by the event, not the timeout
+        assert watch.events == 2
+    finally:
+        watch.close()
+        other.close()
+        be.close()

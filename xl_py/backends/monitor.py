@@ -11,8 +11,10 @@ the core to /var/lib/xen/dump/<name> first); ``soft-reset``.  A suspend
 
 xl-py does the same in a fresh interpreter (``python -m
 xl_py.backends.monitor DOMID``, its own session, stdio on a log file), which
-reads the domain's libxl JSON config from stdin and then polls the domain's
-shutdown state through libxl_domain_info.  :func:`decide` is the decision
+reads the domain's libxl JSON config from stdin and then reads the domain's
+shutdown state through libxl_domain_info each time xenstored fires
+``@releaseDomain`` (the watch behind libxl's domain death events; a look every
+RECHECK_SECONDS as a safety net).  :func:`decide` is the decision
 table, a pure function; :func:`watch` the loop, over a small
 :class:`Supervisor` protocol so that it is tested without a hypervisor.
 """
@@ -26,9 +28,13 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from xl_py.errors import DomainNotFound, XlPyError
+
+if TYPE_CHECKING:
+    from xl_py.backends.base import DomainWatch
+    from xl_py.backends.libxl import LibxlBackend
 
 #: libxl_shutdown_reason -> the config key naming its action (idl order = reason code)
 REASONS: tuple[tuple[str, str | None], ...] = (
@@ -40,7 +46,8 @@ DEFAULT_ACTIONS = {"on_poweroff": "destroy", "on_reboot": "restart", "on_crash":
                    "on_watchdog": "destroy", "on_soft_reset": "soft_reset"}
 DUMP_DIR = "/var/lib/xen/dump"
 LOG_DIR = "/var/log/xen"
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5  # between looks without events
+RECHECK_SECONDS = 30.0  # between looks with the @releaseDomain watch (a safety net)
 RESTART_PAUSE = 2.0  # xl sleeps 2 s before re-creating ("re-creation fails sometimes")
 
 
@@ -106,15 +113,19 @@ Log = Callable[[str], None]
 
 
 def watch(sup: Supervisor, domid: int, config: dict[str, object], log: Log, *,
-          sleep: Callable[[float], None] = time.sleep, poll: float = POLL_SECONDS) -> int:
-    """The monitor's loop (xl's create after daemonizing); returns the exit status."""
+          sleep: Callable[[float], None] = time.sleep, poll: float = POLL_SECONDS,
+          waiter: DomainWatch | None = None) -> int:
+    """The monitor's loop (xl's create after daemonizing); returns the exit status.
+    With a ``waiter`` (the backend's @releaseDomain watch) it sleeps until an
+    event or ``poll`` seconds; without one it looks every ``poll`` seconds."""
     name = _name(config)
+    pause: Callable[[float], object] = waiter.wait if waiter is not None else sleep
     while True:
         log(f"Waiting for domain {name} (domid {domid}) to die [pid {os.getpid()}]")
         try:
             uuid, reason = sup.shutdown_state(domid)
             while reason is None:
-                sleep(poll)
+                pause(poll)
                 now, reason = sup.shutdown_state(domid)
                 if now != uuid:
                     raise DomainNotFound(str(domid))
@@ -222,10 +233,24 @@ def main(argv: list[str] | None = None) -> int:
     except XlPyError as exc:
         print(f"xl-py monitor of domain {domid}: {exc}", file=sys.stderr, flush=True)
         return 1
+    waiter = _waiter(backend)
     try:
-        return watch(backend, domid, config, _stamp)
+        if waiter is None:
+            return watch(backend, domid, config, _stamp)
+        return watch(backend, domid, config, _stamp, waiter=waiter, poll=RECHECK_SECONDS)
     finally:
+        if waiter is not None:
+            waiter.close()
         backend.close()
+
+
+def _waiter(backend: LibxlBackend) -> DomainWatch | None:
+    """The @releaseDomain watch; polling when it cannot be set (logged)."""
+    try:
+        return backend.watch_domains()
+    except XlPyError as exc:
+        _stamp(f"no domain watch ({exc}): looking every {POLL_SECONDS}s")
+        return None
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 OPTS = (Opt("all", "a", "all"), Opt("wait", "w", "wait"), Opt("fallback", "F"))
 WAIT_TIMEOUT = 600.0  # seconds; xl waits forever, xl-py gives up after ten minutes
+RECHECK = 5.0  # seconds between looks when no event comes (a safety net for the watch)
 
 
 def run(ctx: Context, argv: list[str]) -> int:
@@ -55,29 +56,42 @@ def _event(be: Backend, domid: int, uuid: str) -> tuple[str, int] | None:
 
 def _wait(ctx: Context, be: Backend, uuids: dict[int, str], shutdown_counts: bool) -> None:
     """xl's wait_for_domain_deaths: -w returns once each domain has shut down (or is
-    gone), -ww only once each is destroyed."""
+    gone), -ww only once each is destroyed.  Between looks it sleeps on the backend's
+    domain watch (libxl / xenstore: xenstored's @releaseDomain, as libxl's death
+    events do), looking again at least every RECHECK seconds."""
     pending = set(uuids)
     reported: set[int] = set()
     deadline = time.monotonic() + WAIT_TIMEOUT
     ctx.err(f"Waiting for {len(pending)} domains")
-    while pending:
-        for domid in sorted(pending):
-            event = _event(be, domid, uuids[domid])
-            if event is None:
-                continue
-            kind, code = event
-            if kind == "destroyed":
-                ctx.err(f"Domain {domid} has been destroyed")
+    watch = be.watch_domains()  # set before the first look: no change is missed
+    try:
+        while True:
+            _look(ctx, be, uuids, pending, reported, shutdown_counts)
+            left = deadline - time.monotonic()
+            if not pending:
+                return
+            if left <= 0:
+                raise OperationError(f"domains {sorted(pending)} still running after "
+                                     f"{WAIT_TIMEOUT:.0f}s")
+            watch.wait(min(left, RECHECK))
+    finally:
+        watch.close()
+
+
+def _look(ctx: Context, be: Backend, uuids: dict[int, str], pending: set[int],
+          reported: set[int], shutdown_counts: bool) -> None:
+    for domid in sorted(pending):
+        event = _event(be, domid, uuids[domid])
+        if event is None:
+            continue
+        kind, code = event
+        if kind == "destroyed":
+            ctx.err(f"Domain {domid} has been destroyed")
+            pending.discard(domid)
+        elif domid not in reported:
+            reported.add(domid)
+            ctx.err(f"Domain {domid} has been shut down, reason code {code}")
+            if shutdown_counts:
                 pending.discard(domid)
-            elif domid not in reported:
-                reported.add(domid)
-                ctx.err(f"Domain {domid} has been shut down, reason code {code}")
-                if shutdown_counts:
-                    pending.discard(domid)
-                else:
-                    ctx.err(f"Domain {domid} continue waiting for death")
-        if pending and time.monotonic() > deadline:
-            raise OperationError(f"domains {sorted(pending)} still running after "
-                                 f"{WAIT_TIMEOUT:.0f}s")
-        if pending:
-            time.sleep(0.2)
+            else:
+                ctx.err(f"Domain {domid} continue waiting for death")
