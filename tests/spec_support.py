@@ -1,4 +1,4 @@
-"""Test helper: libxl-style JSON of model dataclasses, for field-by-field
+"""Test helper: libxl-style JSON of model records, for field-by-field
 comparison with the reference's libxl JSON (libxlutil oracle, ``xl -N``).
 
 Deliberately independent of xl_py.render: it encodes only the conventions in
@@ -8,10 +8,10 @@ as ``"key.tag"``), so a model mistake cannot hide behind a renderer mistake.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from typing import Any
 
+from xl_py._record import MISSING, fields, is_record
 from xl_py.model._base import Bitmap, Defbool
 
 
@@ -24,18 +24,18 @@ def to_json(obj: Any) -> Any:
         return obj.to_json()
     if isinstance(obj, tuple):
         return [to_json(item) for item in obj]
-    if dataclasses.is_dataclass(obj):
+    if is_record(obj):
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(obj):
+        for f in fields(obj):
             value = getattr(obj, f.name)
             default = f.default
-            if dataclasses.is_dataclass(value) and hasattr(type(value), "UNION_TAG"):
+            if is_record(value) and hasattr(type(value), "UNION_TAG"):
                 out[f"{type(value).UNION_KEY}.{type(value).UNION_TAG}"] = to_json(value)
                 continue
-            if dataclasses.is_dataclass(value):
+            if is_record(value):
                 out[f.name] = to_json(value)
                 continue
-            if value is None or value == () or (default is not dataclasses.MISSING
+            if value is None or value == () or (default is not MISSING
                                                  and value == default):
                 continue
             out[f.name] = to_json(value)

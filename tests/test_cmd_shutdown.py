@@ -6,10 +6,10 @@ is the xenvm lane's test_shutdown_wait / test_hvm_shutdown_wait."""
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 
 import pytest
 
+from xl_py._record import replace
 from xl_py.backends.base import BackendBase, DomainInfo
 from xl_py.cli.commands import shutdown
 from xl_py.cli.context import Context

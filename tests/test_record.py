@@ -77,12 +77,8 @@ def _required(cls: type[Record]) -> dict[str, Any]:
             if f.default is MISSING and f.default_factory is MISSING}
 
 
-def test_every_xl_py_struct_is_a_record() -> None:
+def test_records_found() -> None:
     assert len(RECORDS) > 80
-    leftovers = [f"{m.name}" for m in pkgutil.walk_packages(xl_py.__path__, "xl_py.")
-                 if m.name not in OPTIONAL
-                 and dataclasses.__name__ in vars(importlib.import_module(m.name))]
-    assert leftovers == []
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")

@@ -15,9 +15,9 @@ anything is changed ("nothing half-done").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from xl_py._record import Record, field
 from xl_py.errors import BackendError, DomainNotFound, OperationError, UsageError
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ class NotSupported(BackendError):
         super().__init__(f"the {backend} backend cannot {operation}{tail}")
 
 
-@dataclass(frozen=True, slots=True)
-class DomainInfo:
+class DomainInfo(Record):
     """One row of ``xl list``: libxl_dominfo's fields that xl prints."""
 
     domid: int
@@ -109,8 +108,7 @@ class DomainInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class VcpuInfo:
+class VcpuInfo(Record):
     """One row of ``xl vcpu-list`` (libxl_vcpuinfo)."""
 
     vcpuid: int
@@ -131,8 +129,7 @@ class VcpuInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PhysInfo:
+class PhysInfo(Record):
     """``xl info``'s host facts (libxl_physinfo + libxl_version_info)."""
 
     nr_cpus: int
@@ -164,8 +161,7 @@ class PhysInfo:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceInfo:
+class DeviceInfo(Record):
     """One virtual device as ``xl block-list`` / ``network-list`` show it."""
 
     kind: str  # "vbd" or "vif"
@@ -198,8 +194,7 @@ class DeviceInfo:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class CpupoolInfo:
+class CpupoolInfo(Record):
     """One cpupool (libxl_cpupoolinfo): its id, name and scheduler, the scheduler
     spelt as libxl's JSON spells libxl_scheduler ("credit", "credit2", "rtds" ...)."""
 
@@ -208,8 +203,7 @@ class CpupoolInfo:
     sched: str
 
 
-@dataclass(frozen=True, slots=True)
-class SchedParams:
+class SchedParams(Record):
     """A domain's scheduler parameters (libxl_domain_sched_params); -1 is libxl's
     "default" for a field the scheduler does not have."""
 
@@ -245,8 +239,7 @@ class PollingWatch:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class DiskSpec:
+class DiskSpec(Record):
     """What block-attach / cd-insert hand a backend (a libxl_device_disk subset)."""
 
     vdev: str
@@ -262,8 +255,7 @@ class DiskSpec:
         return "w" if self.readwrite else "r"
 
 
-@dataclass(frozen=True, slots=True)
-class NicSpec:
+class NicSpec(Record):
     """What network-attach hands a backend (a libxl_device_nic subset)."""
 
     mac: str | None = None  # None: draw one (xl_py.backends.macs)
