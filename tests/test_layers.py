@@ -10,6 +10,9 @@ import pytest
 
 # layer module -> xl_py packages (and third-party modules) it must not pull in
 FORBIDDEN = {
+    "xl_py._record": ["xl_py.errors", "xl_py._types", "xl_py.syntax", "xl_py.settings",
+                      "xl_py.model", "xl_py.render", "xl_py.backends", "xl_py.cli",
+                      "dataclasses", "inspect"],
     "xl_py.errors": ["xl_py.syntax", "xl_py.settings", "xl_py.model", "xl_py.render",
                      "xl_py.backends", "xl_py.cli", "lark", "click"],
     "xl_py._types": ["xl_py.syntax", "xl_py.model", "xl_py.cli", "lark", "click"],
