@@ -306,9 +306,16 @@ class Backend(Protocol):
     def unpause(self, domid: int) -> None: ...
     def rename(self, domid: int, new_name: str) -> None: ...
     def save(self, domid: int, path: str, checkpoint: bool = False,
-             progress: Progress | None = None) -> None: ...
+             progress: Progress | None = None, *, preserve_domid: bool = False,
+             leave_paused: bool = False, config: Mapping[str, object] | None = None) -> None:
+        """xl save: ``checkpoint`` (-c) / ``leave_paused`` (-p) keep the domain (paused
+        with -p), else it is destroyed; ``preserve_domid`` (-D) stores its domid in the
+        image's config; ``config`` (libxl JSON) replaces the domain's own there."""
     def restore(self, path: str, paused: bool = False,
-                progress: Progress | None = None) -> int: ...
+                progress: Progress | None = None, *, domid_policy: str = "xen",
+                config: Mapping[str, object] | None = None) -> int:
+        """xl restore: the image's config (or ``config``), c_info.domid from it when it
+        is a valid guest domid (save -D), else from xl.conf's ``domid_policy``."""
     def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None: ...
     def restore_from_fd(self, fd: int, config_json: bytes, paused: bool,
                         stream_version: int = 2, domid_policy: str = "xen") -> int: ...
@@ -461,11 +468,13 @@ class BackendBase:
         raise self._no("rename domains")
 
     def save(self, domid: int, path: str, checkpoint: bool = False,
-             progress: Progress | None = None) -> None:
+             progress: Progress | None = None, *, preserve_domid: bool = False,
+             leave_paused: bool = False, config: Mapping[str, object] | None = None) -> None:
         raise self._no("save domains")
 
     def restore(self, path: str, paused: bool = False,
-                progress: Progress | None = None) -> int:
+                progress: Progress | None = None, *, domid_policy: str = "xen",
+                config: Mapping[str, object] | None = None) -> int:
         raise self._no("restore domains")
 
     def suspend_to_fd(self, domid: int, fd: int, live: bool) -> None:

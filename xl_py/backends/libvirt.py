@@ -9,8 +9,11 @@ are listed, as ``xl list`` does.  libvirt-python is imported here and only here.
 from __future__ import annotations
 
 import contextlib
+import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from xl_py.backends.base import (
@@ -19,6 +22,7 @@ from xl_py.backends.base import (
     DiskSpec,
     DomainInfo,
     NicSpec,
+    NotSupported,
     PhysInfo,
     Progress,
     VcpuInfo,
@@ -50,6 +54,11 @@ _STATE_FLAGS: dict[int, dict[str, object]] = {
 AFFECT_LIVE = 1
 START_PAUSED = 1  # VIR_DOMAIN_START_PAUSED
 ERR_INVALID_ARG = 8  # VIR_ERR_INVALID_ARG ("unsupported flags")
+ERR_NO_SUPPORT = 3  # VIR_ERR_NO_SUPPORT ("this function is not supported by the driver")
+#: where libvirt's libxl driver writes libxenlight's own messages (libxl_logger.c): one
+#: file per domain plus the driver's; the only place libxl's reason for a failure shows
+LIBXL_LOG_DIR = Path("/var/log/libvirt/libxl")
+_LOG_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}: ")
 VCPU_MAXIMUM = 4
 LIST_ACTIVE = 1
 
@@ -151,13 +160,18 @@ class LibvirtBackend(BackendBase):
                                         f"{version % 1000}"),
                  ("cpu_model", model))
         xen = kind.lower() == "xen"
+        caps = self._call("capabilities", self.conn.getCapabilities) if xen else ""
+        # libvirt's libxl driver reports major.minor only (micro is always 0): xl's
+        # xen_extra (".7+13-g...") is not to be had through libvirt
+        micro = version % 1000
         return PhysInfo(nr_cpus=int(cpus), max_cpu_id=int(cpus) - 1, nr_nodes=int(nodes),
                         cores_per_socket=int(cores), threads_per_core=int(threads),
                         cpu_khz=int(mhz) * 1000, total_memkb=int(mem_mb) * 1024,
                         free_memkb=int(free) // 1024,
                         xen_major=version // 1000000 if xen else None,
                         xen_minor=(version // 1000) % 1000 if xen else None,
-                        xen_extra=f".{version % 1000}" if xen else "", extra=extra)
+                        xen_extra=f".{micro}" if xen and micro else "",
+                        xen_caps=xen_caps(caps) if caps else "", extra=extra)
 
     def list_vcpus(self, domid: int) -> tuple[VcpuInfo, ...]:
         dom = self._dom(domid)
@@ -208,15 +222,17 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{name}\" already exists.")
-        xml = to_xml(xl_keys)
+        xml = let_libxl_choose_disk_backends(to_xml(xl_keys), config)
         if progress:
             progress(f"Creating domain {name} through {self.uri}", 0, 0)
+        logs = LibxlLogs(self.uri, name)
         try:
             dom = self.conn.createXML(xml, START_PAUSED if paused else 0)
         except self._lv.libvirtError as exc:
             if not (paused and exc.get_error_code() == ERR_INVALID_ARG):
-                raise BackendError(f"creating domain {name}: {exc.get_error_message()}"
-                                   ) from exc
+                raise BackendError("\n".join([
+                    f"creating domain {name}: {exc.get_error_message()}",
+                    *logs.new_lines()])) from exc
             # a driver without VIR_DOMAIN_START_PAUSED (the test driver): start, then
             # pause at once
             dom = self._call(f"creating domain {name}", lambda: self.conn.createXML(xml, 0))
@@ -251,19 +267,40 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{new_name}\" already exists.")
-        self._call(f"renaming domain {domid}", lambda: dom.rename(new_name, 0))
+        try:
+            dom.rename(new_name, 0)
+        except self._lv.libvirtError as exc:
+            if exc.get_error_code() == ERR_NO_SUPPORT:  # libvirt 9's libxl driver
+                raise NotSupported(self.name, "rename a domain",
+                                   f"libvirt's {self.conn.getType()} driver has no "
+                                   "virDomainRename") from exc
+            raise BackendError(f"renaming domain {domid}: {exc.get_error_message()}"
+                               ) from exc
+
+    def domain_config_json(self, domid: int) -> dict[str, object] | None:
+        raise self._no("show libxl's configuration of a domain (list -l); "
+                       "`virsh dumpxml` shows libvirt's")
 
     def save(self, domid: int, path: str, checkpoint: bool = False,
-             progress: Progress | None = None) -> None:
+             progress: Progress | None = None, *, preserve_domid: bool = False,
+             leave_paused: bool = False, config: Mapping[str, object] | None = None) -> None:
         dom = self._dom(domid)
+        for wanted, what in ((checkpoint, "leave a domain running after saving it (-c)"),
+                             (leave_paused, "leave a domain paused after saving it (-p)"),
+                             (preserve_domid, "store the domain id in the image (-D)"),
+                             (config is not None, "save another config in the image")):
+            if wanted:
+                raise self._no(what)
         if progress:
             progress(f"Saving domain {domid} to {path}", 0, 0)
-        if checkpoint:
-            raise self._no("leave a domain running after saving it (-c)")
         self._call(f"saving domain {domid}", lambda: dom.save(path))
 
     def restore(self, path: str, paused: bool = False,
-                progress: Progress | None = None) -> int:
+                progress: Progress | None = None, *, domid_policy: str = "xen",
+                config: Mapping[str, object] | None = None) -> int:
+        """libvirtd picks the domid (``domid_policy`` is libxl's concern)."""
+        if config is not None:
+            raise self._no("restore with another config")
         xml = self._call(f"reading {path}", lambda: self.conn.saveImageGetXMLDesc(path, 0))
         name = ET.fromstring(xml).findtext("name") or ""
         if progress:
@@ -294,6 +331,12 @@ class LibvirtBackend(BackendBase):
         dom = self._dom(domid)
         info = self._info(dom)
         check_vcpu_count(info, count, info.vcpu_max_id + 1)
+        host_cpus = int(self._call("host info", self.conn.getInfo)[2])
+        if self.conn.getType().lower() == "xen" and count > host_cpus:
+            # libxlDomainSetVcpusFlags caps live vcpus at the host's CPU count
+            raise self._no(f"give domain {domid} {count} vcpus on a host with {host_cpus} "
+                           "CPUs: libvirt's libxl driver refuses it, and xl's -i has no "
+                           "libvirt equivalent")
         self._call(f"setting the vcpus of domain {domid}",
                    lambda: dom.setVcpusFlags(count, AFFECT_LIVE))
 
@@ -390,6 +433,88 @@ class LibvirtBackend(BackendBase):
         raise OperationError(f"domain {domid} has no disk at {vdev}")
 
 
+#: libvirt capabilities <guest> (os_type, arch) -> the tokens of Xen's capabilities
+#: string libvirt's libxl driver parsed it from (libxl_capabilities.c: "xen|hvm-VER-ARCH"
+#: with "p" for PAE; its xenpvh guests are derived from hvm ones, not in the string)
+_CAPS_ARCH = {"x86_64": "x86_64", "i686": "x86_32", "aarch64": "aarch64", "armv7l": "armv7l"}
+_CAPS_OS = {"xen": "xen", "hvm": "hvm"}
+
+
+def xen_caps(capabilities: str) -> str:
+    """``xl info``'s xen_caps from libvirt's capabilities XML (Xen's string, rebuilt)."""
+    tokens: list[str] = []
+    for guest in ET.fromstring(capabilities).iterfind("guest"):
+        kind = _CAPS_OS.get(guest.findtext("os_type") or "")
+        arch_el = guest.find("arch")
+        arch = _CAPS_ARCH.get(arch_el.get("name", "") if arch_el is not None else "")
+        if kind is None or arch is None:
+            continue
+        suffixes = [""]
+        if arch == "x86_32":
+            features = guest.find("features")
+            pae = features is not None and features.find("pae") is not None
+            nonpae = features is None or features.find("nonpae") is not None
+            suffixes = [s for s, on in (("", nonpae), ("p", pae)) if on]
+        tokens += [f"{kind}-3.0-{arch}{s}" for s in suffixes]
+    return " ".join(dict.fromkeys(tokens))
+
+
+def let_libxl_choose_disk_backends(xml: str, config: DomainConfig) -> str:
+    """Drop <driver name='qemu' type='raw'/> from the raw disks the config leaves to
+    libxl (no backendtype): libvirt's xl.cfg reader writes it for every file disk,
+    which makes libxl use qdisk where xl lets libxl pick (phy over a loop device for a
+    raw file).  With it gone libvirt passes backend "unknown", as xl does."""
+    from xl_py.model.devices import DiskBackend
+
+    chosen = {d.vdev for d in config.disks if d.backend != DiskBackend.UNKNOWN}
+    root = ET.fromstring(xml)
+    changed = False
+    for disk in root.iterfind("devices/disk"):
+        driver, target = disk.find("driver"), disk.find("target")
+        if (disk.get("device") == "disk" and disk.get("type") == "file"
+                and driver is not None and dict(driver.attrib) == {"name": "qemu",
+                                                                   "type": "raw"}
+                and target is not None and target.get("dev") not in chosen):
+            disk.remove(driver)
+            changed = True
+    return ET.tostring(root, encoding="unicode") if changed else xml
+
+
+class LibxlLogs:
+    """What libxenlight logs through libvirt's libxl driver during one operation.
+
+    Only a daemon on this machine writes where we can read (``xen:///system``, or
+    ``xen+unix:///...``); for a remote URI there is nothing to add."""
+
+    def __init__(self, uri: str, name: str) -> None:
+        parsed = urllib.parse.urlsplit(uri)
+        local = parsed.scheme.split("+")[0] == "xen" and not parsed.hostname
+        self.files = ([LIBXL_LOG_DIR / f"{name}.log", LIBXL_LOG_DIR / "libxl-driver.log"]
+                      if local else [])
+        self.sizes = {f: _size(f) for f in self.files}
+
+    def new_lines(self) -> list[str]:
+        """libxl's lines logged since, without their time stamps (xl prints them so)."""
+        out: list[str] = []
+        for f in self.files:
+            try:
+                with f.open("rb") as fh:
+                    fh.seek(self.sizes[f] if _size(f) >= self.sizes[f] else 0)
+                    text = fh.read(1 << 16).decode(errors="replace")
+            except OSError:
+                continue
+            out += [_LOG_STAMP.sub("", line) for line in text.splitlines()
+                    if _LOG_STAMP.match(line) and ": libxl: " in line]
+        return list(dict.fromkeys(out))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _os_type(dom: Any) -> str | None:
     try:
         kind = str(dom.OSType())
@@ -398,12 +523,22 @@ def _os_type(dom: Any) -> str | None:
     return {"linux": "pv", "xen": "pv", "hvm": "hvm", "xenpvh": "pvh"}.get(kind, kind)
 
 
+#: DiskSpec.backendtype -> libvirt <driver name> (libxl_conf.c libxlMakeDisk)
+_DRIVER_OF_BACKEND = {"phy": "phy", "qdisk": "qemu", "tap": "tap"}
+
+
 def disk_xml(disk: DiskSpec) -> str:
-    """<disk> for libvirt: a block device for phy, a file otherwise."""
+    """<disk> for libvirt: a block device for phy, a file otherwise.
+
+    A raw disk without a backendtype gets no <driver>: libvirt then hands libxl
+    format raw and backend "unknown", and libxl picks the backend as it does for xl
+    (phy through a loop device for a file); <driver name='qemu'> would force qdisk,
+    which a PV domain created without one has no QEMU to serve."""
     kind = "block" if disk.backendtype == "phy" or disk.target.startswith("/dev/") else "file"
     root = ET.Element("disk", type=kind, device="cdrom" if disk.is_cdrom else "disk")
-    if kind == "file":
-        ET.SubElement(root, "driver", name="qemu", type=disk.format)
+    driver = _DRIVER_OF_BACKEND.get(disk.backendtype)
+    if driver or disk.format != "raw" or disk.is_cdrom:
+        ET.SubElement(root, "driver", name=driver or "qemu", type=disk.format)
     if disk.target:
         ET.SubElement(root, "source", {"dev" if kind == "block" else "file": disk.target})
     bus = "ide" if disk.vdev.startswith("hd") else ("scsi" if disk.vdev.startswith("sd")

@@ -549,31 +549,44 @@ class LibxlBackend(BackendBase):
         return domid.value
 
     def save(self, domid: int, path: str, checkpoint: bool = False,
-             progress: Progress | None = None) -> None:
-        config = self.domain_config_json(domid)
-        header = SaveHeader(config=saved_config(config, domid, preserve_domid=False))
+             progress: Progress | None = None, *, preserve_domid: bool = False,
+             leave_paused: bool = False, config: Mapping[str, object] | None = None) -> None:
+        """xl's save_domain: the image's config is the domain's retrieved one (or
+        ``config``) with c_info.domid 0, or the domid with -D; a failed suspend
+        resumes the domain; -p pauses it and -c / -p resume it; else it is destroyed."""
+        stored = dict(config) if config is not None else self.domain_config_json(domid)
+        header = SaveHeader(config=saved_config(stored, domid, preserve_domid=preserve_domid))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
             os.write(fd, header.pack())
             if progress:
                 progress(header.describe(path), 0, 0)
-            self.suspend_to_fd(domid, fd, live=False)
+            try:
+                self.suspend_to_fd(domid, fd, live=False)
+            except BackendError:
+                self.lib.libxl_domain_resume(self.ctx, domid, 1, None)
+                raise OperationError("Failed to save domain, resuming domain") from None
         finally:
             os.close(fd)
-        if checkpoint:
+        if leave_paused:
+            self.pause(domid)
+        if checkpoint or leave_paused:
             self.resume(domid)
         else:
             self.destroy(domid)
 
     def restore(self, path: str, paused: bool = False,
-                progress: Progress | None = None) -> int:
+                progress: Progress | None = None, *, domid_policy: str = "xen",
+                config: Mapping[str, object] | None = None) -> int:
         # unbuffered: libxl reads its stream from the fd right after the header
         with open(path, "rb", buffering=0) as fh:
             header = read_header(fh, path)
-            if not header.config:
+            text = json.dumps(dict(config)).encode() if config is not None else header.config
+            if not text:
                 raise OperationError(f"{path}: the save file holds no domain configuration")
-            return self.restore_from_fd(fh.fileno(), header.config, paused,
-                                        stream_version=header.stream_version)
+            return self.restore_from_fd(fh.fileno(), text, paused,
+                                        stream_version=header.stream_version,
+                                        domid_policy=domid_policy)
 
     # -- resources ---------------------------------------------------------------------
     def set_memory_target(self, domid: int, target_kb: int) -> None:
