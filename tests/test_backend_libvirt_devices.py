@@ -8,17 +8,27 @@ from xl_py.backends.base import DiskSpec, NicSpec
 from xl_py.backends.libvirt import disk_xml, nic_xml
 
 
-def test_file_disk_with_awkward_path() -> None:
+def test_raw_file_disk_with_awkward_path_leaves_the_backend_to_libxl() -> None:
+    """No <driver>: libvirt passes backend "unknown" and libxl picks, as for xl."""
     assert disk_xml(DiskSpec("xvdb", "/srv/a&b 'x'.img", readwrite=False)) == (
-        '<disk type="file" device="disk"><driver name="qemu" type="raw" />'
+        '<disk type="file" device="disk">'
         '<source file="/srv/a&amp;b \'x\'.img" /><target dev="xvdb" bus="xen" />'
         "<readonly /></disk>")
 
 
+def test_qcow2_and_explicit_qdisk_go_to_qemu() -> None:
+    assert disk_xml(DiskSpec("xvdc", "/srv/c.qcow2", format="qcow2")) == (
+        '<disk type="file" device="disk"><driver name="qemu" type="qcow2" />'
+        '<source file="/srv/c.qcow2" /><target dev="xvdc" bus="xen" /></disk>')
+    assert disk_xml(DiskSpec("xvdd", "/srv/d.img", backendtype="qdisk")) == (
+        '<disk type="file" device="disk"><driver name="qemu" type="raw" />'
+        '<source file="/srv/d.img" /><target dev="xvdd" bus="xen" /></disk>')
+
+
 def test_phy_cdrom_on_ide() -> None:
     xml = disk_xml(DiskSpec("hdc", "/dev/sr0", backendtype="phy", is_cdrom=True))
-    assert xml == ('<disk type="block" device="cdrom"><source dev="/dev/sr0" />'
-                   '<target dev="hdc" bus="ide" /></disk>')
+    assert xml == ('<disk type="block" device="cdrom"><driver name="phy" type="raw" />'
+                   '<source dev="/dev/sr0" /><target dev="hdc" bus="ide" /></disk>')
 
 
 def test_nic_keeps_every_option_and_parses_back() -> None:
