@@ -196,6 +196,17 @@ def test_restore_takes_xl_confs_domid_policy(guest: Running) -> None:
         image.unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("argv", [
+    ("network-attach", SPEC.name, "mac=00:16:3e:01:02:03", "bridge=xenbr0", "rate=10Mb/s"),
+    ("network-attach", SPEC.name, "model=e1000", "ip=10.99.0.40", "vifname=rt0"),
+    ("block-attach", SPEC.name, "format=raw,vdev=xvdb,access=rw,target=/srv/b.img"),
+], ids=["nic-rate", "nic-model", "disk"])
+def test_attach_dry_run_prints_what_xl_prints(guest: Running, argv: tuple[str, ...]) -> None:
+    """-N: the device as libxl JSON, nothing attached (xl -N network-attach crashes on
+    the hypervisor-less stand-in, so it is compared here)."""
+    _same("-N", *argv)
+
+
 def test_shutdown_w_returns_when_the_domain_is_down(guest: Running) -> None:
     """shutdown -w sleeps on @releaseDomain and returns once the guest has shut down;
     the monitor (started by restore) then destroys it (on_poweroff = "destroy")."""

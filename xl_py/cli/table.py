@@ -190,7 +190,7 @@ RUNTIME_COMMANDS: tuple[Command, ...] = (
     _rt("dmesg", "dmesg", "Read and/or clear dmesg buffer", "[-c]",
         "  -c                        Clear dmesg buffer as well as printing it"),
     _rt("block-attach", "block", "Create a new virtual block device",
-        "<Domain> <disk-spec-component(s)>..."),
+        "<Domain> <disk-spec-component(s)>...", dryrun=True),
     _rt("block-list", "block", "List virtual block devices for a domain",
         "<Domain(s)>", _JSON),
     _rt("block-detach", "block", "Destroy a domain's virtual block device",
@@ -198,7 +198,7 @@ RUNTIME_COMMANDS: tuple[Command, ...] = (
     _rt("network-attach", "network", "Create a new virtual network device",
         "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
         "[backend=<BackDomain>] [vifname=<name>] [rate=<rate>] [model=<model>]",
-    ),
+        dryrun=True),
     _rt("network-list", "network", "List virtual network interfaces for a domain",
         "<Domain(s)>", _JSON),
     _rt("network-detach", "network", "Destroy a domain's virtual network device",

@@ -44,7 +44,21 @@ def block_row(dev: DeviceInfo) -> str:
             f"{dev.evtch:<6d} {dev.rref:<8d} {dev.backend_path:<30}")
 
 
+def dryrun_domain(ctx: Context, ident: str) -> None:
+    """xl -N block-attach / network-attach still resolve the domain: a number is taken
+    as it is (no backend needed), a name or UUID must exist."""
+    if not (ident.isascii() and ident.isdigit()):
+        find_domain(ctx, ident)
+
+
 def _attach(ctx: Context, opts: Parsed) -> int:
+    if ctx.dryrun:  # xl -N block-attach: the libxl_device_disk, nothing attached
+        from xl_py.render.libxl_json import to_json
+        from xl_py.settings.disk import parse_disk_multi
+
+        dryrun_domain(ctx, opts.args[0])
+        ctx.stdout.write("disk: " + to_json(parse_disk_multi(tuple(opts.args[1:]))) + "\n")
+        return 0
     domid = find_domain(ctx, opts.args[0])
     spec = disk_spec(opts.args[1:])
     backend(ctx).attach_disk(domid, spec)

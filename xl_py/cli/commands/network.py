@@ -67,7 +67,28 @@ def nic_row(dev: DeviceInfo) -> str:
             f"{dev.backend_path:<30}")
 
 
+def dryrun_nic(ctx: Context, words: list[str]) -> str:
+    """xl -N network-attach: the libxl_device_nic of xl.conf's vif.default.* values
+    and the words (parse_nic_config), as libxl's JSON."""
+    from xl_py.cli.commands.create import load_xlconf
+    from xl_py.render.libxl_json import to_json
+    from xl_py.settings.vif import parse_vif
+
+    conf, warnings = load_xlconf(ctx, None)
+    for diag in warnings:
+        ctx.err(diag.format())
+    base = {"script": conf.default_vifscript, "bridge": conf.default_bridge,
+            "gatewaydev": conf.default_gatewaydev, "backend_domname": conf.default_vifbackend}
+    return to_json(parse_vif(",".join(words), None, {k: v for k, v in base.items() if v}))
+
+
 def _attach(ctx: Context, opts: Parsed) -> int:
+    if ctx.dryrun:
+        from xl_py.cli.commands.block import dryrun_domain
+
+        dryrun_domain(ctx, opts.args[0])
+        ctx.stdout.write("vif: " + dryrun_nic(ctx, opts.args[1:]) + "\n")
+        return 0
     domid = find_domain(ctx, opts.args[0])
     spec = nic_spec(opts.args[1:])
     mac = backend(ctx).attach_nic(domid, spec)
