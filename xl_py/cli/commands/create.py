@@ -88,16 +88,20 @@ def run(ctx: Context, argv: list[str]) -> int:
         return 0
     return start_domain(ctx, config, built.raw, paused=opts.flag("paused"),
                         domid_policy=xlconf.domid_policy, monitor=not opts.flag("nomonitor"),
-                        foreground=opts.flag("foreground"))
+                        foreground=opts.flag("foreground"), console=opts.flag("console"),
+                        vnc=opts.flag("vnc") or opts.flag("vncautopass"),
+                        autopass=opts.flag("vncautopass"))
 
 
 def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool,
                  domid_policy: str = "xen", monitor: bool = True,
-                 foreground: bool = False) -> int:
+                 foreground: bool = False, console: bool = False, vnc: bool = False,
+                 autopass: bool = False) -> int:
     """Hand the model to the backend chosen by -c / XL_PY_BACKEND (libxl by
     default; see xl_py.backends); a libvirt backend also gets the flat xl.cfg
     keys (``xl_keys``) it renders to domain XML.  Then, as xl does unless -e,
-    a monitor process carries out the on_* actions (-F: in the foreground)."""
+    a monitor process carries out the on_* actions (-F: in the foreground); then
+    -V starts vncviewer and -c attaches to the console (cli/commands/_attach.py)."""
     from xl_py.backends import open_backend
     from xl_py.cli.commands._runtime import start_monitor, xl_keys
 
@@ -107,9 +111,16 @@ def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool,
         raise BackendUnavailable("create: this backend cannot start domains; "
                                  "use 'xl-py -N create' for a dry run")
     domid = create(config, paused=paused, xl_keys=xl_keys(raw), domid_policy=domid_policy)
+    from xl_py.cli.commands._attach import attach
+
+    if monitor and foreground and not console:  # -F: the monitor until the domain is gone
+        attach(ctx, backend, domid, console=False, vnc=vnc, autopass=autopass)
+        start_monitor(backend, domid, foreground=True)
+        return 0
     if monitor:
-        start_monitor(backend, domid, foreground=foreground)
-    return 0
+        start_monitor(backend, domid)
+    # -V: a vncviewer child; -c: this process becomes the console (xl's autoconnect)
+    return attach(ctx, backend, domid, console=console, vnc=vnc, autopass=autopass)
 
 
 def read_config(path: str) -> str:
