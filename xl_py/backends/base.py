@@ -6,7 +6,7 @@ Three implementations sit behind :class:`Backend`:
 * :mod:`xl_py.backends.libvirt`  libvirt-python (``xen:///system``, ``test:///default`` ...)
 * :mod:`xl_py.backends.xenstore` pyxs on the xenstored socket (what xenstore alone can do)
 
-Records are frozen dataclasses that know nothing of any library; each backend
+Records are frozen (xl_py._record) and know nothing of any library; each backend
 fills them from its own source.  An operation a backend cannot perform raises
 :class:`NotSupported` naming the backend and what to use instead, before
 anything is changed ("nothing half-done").

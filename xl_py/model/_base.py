@@ -1,8 +1,8 @@
 """Value types for libxl's special IDL types, shared by every model struct.
 
 Conventions the generic JSON renderer relies on (docs/ARCHITECTURE.md):
-a struct is a frozen slotted dataclass with fields in IDL order whose
-dataclass default is libxl's init value; scalar fields equal to their default
+a struct is a frozen record (xl_py._record) with fields in IDL order whose
+default is libxl's init value; scalar fields equal to their default
 are left out of the JSON, nested structs always appear.
 """
 

@@ -1,13 +1,13 @@
 """Device structs of ``libxl_domain_config`` (Xen 4.17 ``libxl_types.idl``).
 
 Every class mirrors one IDL struct: same field names, same field order, and
-each dataclass default is libxl's init value (``libxl_devid`` inits to -1,
+each field default is libxl's init value (``libxl_devid`` inits to -1,
 ``libxl_domid`` to 0, enums to their ``init_val`` or their 0 member, strings to
-NULL).  The generic JSON renderer walks these dataclasses, so exact order and
+NULL).  The generic JSON renderer walks these records, so exact order and
 defaults are what make ``xl -N create`` output match.
 
 Keyed unions (``channel.u`` keyed by ``connection``, ``usbdev.u`` keyed by
-``type``) are a field holding one member dataclass (or ``None`` when the key
+``type``) are a field holding one member record (or ``None`` when the key
 is unset); each member class names its key and tag in the ``UNION_KEY`` /
 ``UNION_TAG`` class variables, which the renderer prints as
 ``"connection.socket": {...}``.

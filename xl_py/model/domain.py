@@ -1,6 +1,6 @@
 """libxl_domain_config and its domain-wide parts, after libxl_types.idl (Xen 4.17).
 
-Every class is a frozen slotted dataclass named after its IDL struct; fields
+Every class is a frozen record (xl_py._record) named after its IDL struct; fields
 are in IDL order and default to libxl's init value, which is what lets the
 generic renderer (xl_py.render.libxl_json) reproduce libxl's JSON: a scalar
 is printed only when it differs from its default, nested structs always.

@@ -64,7 +64,7 @@ class SxpList(Record):
         return atom.text if atom is not None else None
 
 
-SxpNode = Union[SxpAtom, SxpList]  # noqa: UP007 (runtime alias for dataclass fields)
+SxpNode = Union[SxpAtom, SxpList]  # noqa: UP007 (runtime alias for record fields)
 
 
 class SxpDocument(Record):
