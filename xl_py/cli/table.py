@@ -135,6 +135,7 @@ RUNTIME_COMMANDS: tuple[Command, ...] = (
         "                migrate-receive [-d -e]\n"
         "-e              Do not wait in the background (on <host>) for the death\n"
         "                of the domain.\n"
+        "--debug         Print huge (!) amount of debug during the migration process.\n"
         "-p              Do not unpause domain after migrating it.\n"
         "-D              Preserve the domain id"),
     _rt("restore", "saverestore", "Restore a domain from a saved state",

@@ -8,7 +8,6 @@ migrate-receive`` (set ``XL_PY_MIGRATE_REMOTE=xl-py``).  ``-s ""`` runs
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 import sys
@@ -40,7 +39,11 @@ def rune(ssh: str, host: str, remote: str, *, no_wait: bool, debug: bool, paused
             f"{' -e' if no_wait else ''}{' -d' if debug else ''}{' -p' if paused else ''}")
 
 
-def _config_bytes(ctx: Context, domid: int, path: str | None) -> bytes:
+def _config_bytes(ctx: Context, domid: int, path: str | None,
+                  preserve_domid: bool = False) -> bytes:
+    """What xl's save_domain_core_begin sends: -C's config as parsed, else the
+    domain's stored one with c_info.domid 0 (-D: its domid); NUL-terminated, as xl's
+    receiver hands it to libxl_domain_config_from_json as a C string."""
     if path is not None:
         try:
             with open(path, "rb") as fh:
@@ -52,14 +55,14 @@ def _config_bytes(ctx: Context, domid: int, path: str | None) -> bytes:
     if not config:
         raise OperationError("No config file stored for running domain and none supplied - "
                              "cannot migrate.")
-    return json.dumps(config, indent=4).encode()
+    return migration.saved_config(config, domid, preserve_domid=preserve_domid)
 
 
 def _config_from_xlcfg(text: bytes, path: str) -> bytes:
     """An xl.cfg file -> libxl JSON through the config core (as xl's -C does)."""
     from xl_py import pipeline
 
-    return pipeline.to_json(pipeline.build(text, path).config).encode()
+    return pipeline.to_json(pipeline.build(text, path).config).encode() + b"\0"
 
 
 def _send(ctx: Context, argv: list[str]) -> int:
@@ -67,7 +70,7 @@ def _send(ctx: Context, argv: list[str]) -> int:
     domid = find_domain(ctx, opts.args[0])
     be = backend(ctx)
     info = be.domain_info(domid)
-    config = _config_bytes(ctx, domid, opts.value("config"))
+    config = _config_bytes(ctx, domid, opts.value("config"), opts.flag("preserve_domid"))
     ssh = opts.value("ssh")
     command = rune("ssh" if ssh is None else ssh, opts.args[1],
                    ctx.environ.get("XL_PY_MIGRATE_REMOTE", "xl"),
@@ -104,21 +107,34 @@ def _receive(ctx: Context, argv: list[str]) -> int:
     be = backend(ctx)
     # unbuffered: libxl reads its stream from fd 0 right after the xl header, and
     # the GO message after libxl's stream; a buffered reader would swallow both
+    policy = _domid_policy(ctx)
     with open(sys.stdin.fileno(), "rb", buffering=0, closefd=False) as inp:
-        domid = _receive_on(be, inp, sys.stdout.buffer, ctx, paused=opts.flag("paused"))
+        domid = _receive_on(be, inp, sys.stdout.buffer, ctx, paused=opts.flag("paused"),
+                            domid_policy=policy)
     if not opts.flag("no_wait"):
         start_monitor(be, domid)
     return 0
 
 
+def _domid_policy(ctx: Context) -> str:
+    """xl.conf's domid_policy: migrate-receive creates the domain as create does."""
+    from xl_py.cli.commands.create import load_xlconf
+
+    xlconf, warnings = load_xlconf(ctx, None)
+    for diag in warnings:
+        ctx.err(diag.format())
+    return xlconf.domid_policy
+
+
 def _receive_on(be: Backend, inp: IO[bytes], out: IO[bytes], ctx: Context, *,
-                paused: bool) -> int:
+                paused: bool, domid_policy: str = "xen") -> int:
     names: dict[int, str] = {}
 
     def restore(header: migration.SaveHeader) -> int:
         config, name = migration.incoming_config(header.config)
         domid = be.restore_from_fd(inp.fileno(), config, paused=True,
-                                   stream_version=header.stream_version)
+                                   stream_version=header.stream_version,
+                                   domid_policy=domid_policy)
         names[domid] = name
         return domid
 
