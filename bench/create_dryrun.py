@@ -256,7 +256,7 @@ def in_process(loaded: Sequence[Loaded], rounds: int) -> dict[str, float]:
             t1 = clock()
             config, _ = from_raw(raw, None, item.xlconf)
             if config.c_info.uuid is None:
-                from dataclasses import replace
+                from xl_py._record import replace
                 config = replace(config, c_info=replace(config.c_info, uuid=uuid))
             config = pipeline.apply_affinity_masks(config, item.xlconf)
             t2 = clock()
