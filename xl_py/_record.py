@@ -137,7 +137,9 @@ def _own_fields(qualname: str, namespace: dict[str, Any]) -> list[Field]:
 
 
 class _RecordMeta(type):
-    """Builds each record class once: slots in the namespace, then methods."""
+    """Builds each record class once: slots, methods and the field table go
+    into the namespace before the class is made; ``__init__`` (which sets the
+    fields through the slots' descriptors) right after."""
 
     def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
                 frozen: bool = True, **kwargs: Any) -> _RecordMeta:
@@ -149,43 +151,46 @@ class _RecordMeta(type):
         if inherited and parent.__record_frozen__ is not frozen:
             raise TypeError(f"{name}: cannot inherit from a record that is "
                             f"{'not ' if frozen else ''}frozen")
-        own = _own_fields(namespace.get("__qualname__", name), namespace)
-        namespace.setdefault("__slots__", tuple(f.name for f in own))
-        cls = super().__new__(mcls, name, bases, namespace, **kwargs)
+        qualname = namespace.get("__qualname__", name)
+        own = _own_fields(qualname, namespace)
         table = inherited + tuple(own)
-        seen = [f.name for f in table]
-        if len(set(seen)) != len(seen):
-            raise TypeError(f"{name}: a field is declared twice: {seen}")
-        _install(cls, namespace, table, frozen)
+        names = tuple(f.name for f in table)
+        if len(set(names)) != len(names):
+            raise TypeError(f"{name}: a field is declared twice: {list(names)}")
+        namespace.setdefault("__slots__", tuple(f.name for f in own))
+        for attr, value in _methods(qualname, table, frozen).items():
+            namespace.setdefault(attr, value)
+        namespace.update(__record_fields__=table, __record_frozen__=frozen,
+                         __record_index__={n: i for i, n in enumerate(names)},
+                         __record_values__=_getter(names), __match_args__=names)
+        cls = super().__new__(mcls, name, bases, namespace, **kwargs)
+        if "__init__" not in namespace:
+            init = _make_init(cls, table)
+            init.__qualname__ = f"{qualname}.__init__"
+            setattr_type(cls, "__init__", init)
         return cls
 
 
-def _install(cls: Any, namespace: dict[str, Any], table: tuple[Field, ...],
-             frozen: bool) -> None:
+def _methods(qualname: str, table: tuple[Field, ...], frozen: bool) -> dict[str, Any]:
+    """The generated methods but ``__init__`` (it needs the class's slots)."""
     names = tuple(f.name for f in table)
+    compared = _getter(tuple(f.name for f in table if f.compare))
     methods: dict[str, Any] = {
-        "__init__": _make_init(cls, table),
         "__repr__": _make_repr(tuple(f.name for f in table if f.repr)),
-        "__eq__": _make_eq(_getter(tuple(f.name for f in table if f.compare))),
+        "__eq__": _make_eq(compared),
         "__getstate__": _make_getstate(_getter(names)),
         "__setstate__": _make_setstate(names),
     }
     if frozen:
-        methods["__hash__"] = _make_hash(_getter(tuple(f.name for f in table if f.compare)))
+        methods["__hash__"] = _make_hash(compared)
         methods["__setattr__"] = _frozen_setattr
         methods["__delattr__"] = _frozen_delattr
-    elif "__hash__" not in namespace:
-        methods["__hash__"] = None
     for attr, method in methods.items():
-        if attr not in namespace:
-            if method is not None:
-                method.__qualname__ = f"{cls.__qualname__}.{attr}"
-            setattr_type(cls, attr, method)
-    setattr_type(cls, "__record_fields__", table)
-    setattr_type(cls, "__record_index__", {name: i for i, name in enumerate(names)})
-    setattr_type(cls, "__record_frozen__", frozen)
-    setattr_type(cls, "__record_values__", _getter(names))
-    setattr_type(cls, "__match_args__", names)
+        if method is not _frozen_setattr and method is not _frozen_delattr:
+            method.__qualname__ = f"{qualname}.{attr}"
+    if not frozen:
+        methods["__hash__"] = None
+    return methods
 
 
 setattr_type = type.__setattr__
