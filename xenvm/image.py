@@ -50,15 +50,16 @@ ROOT_PACKAGES = (
     # xl-py and its tests
     "python3.11-minimal", "libpython3.11-stdlib", "python3-lark", "python3-click",
     "python3-pyxs", "python3-libvirt", "python3-pytest",
-    # libvirtd with the libxl driver
-    "libvirt-daemon", "libvirt-daemon-driver-xen",
+    # libvirtd with the libxl driver; virsh (xl-py's console through libvirt runs it)
+    "libvirt-daemon", "libvirt-daemon-driver-xen", "libvirt-clients",
 )
 
 #: executables copied into dom0 with the shared libraries they need (paths in the closure;
 #: the Xen hotplug scripts want bash and the util-linux/coreutils flock, losetup, stat, readlink)
 DOM0_PROGRAMS = (
     "/bin/bash", "/usr/bin/flock", "/sbin/losetup", "/usr/bin/stat", "/bin/readlink",
-    "/usr/bin/python3.11", "/usr/sbin/libvirtd", "/usr/libexec/xen-qemu-system-i386",
+    "/usr/bin/python3.11", "/usr/sbin/libvirtd", "/usr/bin/virsh",
+    "/usr/libexec/xen-qemu-system-i386",
     f"/usr/lib/{MULTIARCH}/libxenlight.so.{XENVER}",
     f"/usr/lib/{MULTIARCH}/libxenstat.so.{XENVER}",
     f"/usr/lib/{MULTIARCH}/libxenvchan.so.{XENVER}",

@@ -286,9 +286,11 @@ def test_reboot(stack: Toolstack, guest: Guest) -> None:
         before = running.domid
         offset = len(console_text(running.name))
         stack.ok("reboot", running.name)
-        wait_for("a new domid after reboot",
-                 lambda: domid_of(running.name) not in (None, before), 90)
-        wait_console(running.name, r"LANE-GUEST-UP", 90, offset)
+        wait_console(running.name, r"LANE-GUEST-UP", 180, offset)
+        # libvirt's libxl driver restarts a rebooted domain under its old domid; xl (and
+        # so xl-py's libxl backend) creates it anew, with a new one
+        if stack.backend_module != "libvirt":
+            assert domid_of(running.name) not in (None, before)
 
 
 def test_shutdown_wait(stack: Toolstack, guest: Guest) -> None:

@@ -87,7 +87,18 @@ def test_same_list_long_configuration(kind: str, tool: Toolstack, bridge: str) -
         theirs = _normalise(xl_list_long(spec.name))
     finally:
         destroy_quietly(spec.name)
-    assert ours == theirs
+    assert ours == theirs, _differences(ours, theirs)
+
+
+def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
+    """Dotted paths where two JSON values differ, with both values."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return [d for k in sorted(set(ours) | set(theirs), key=str)
+                for d in _differences(ours.get(k), theirs.get(k), f"{path}.{k}")]
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        return [d for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
+                for d in _differences(a, b, f"{path}[{i}]")]
+    return [] if ours == theirs else [f"{path}: xl-py {ours!r} != xl {theirs!r}"]
 
 
 @pytest.mark.parametrize("tool", XLPY, ids=[t.name for t in XLPY])
@@ -110,6 +121,9 @@ def test_xl_manages_a_domain_xlpy_created(tool: Toolstack) -> None:
 @pytest.mark.parametrize("tool", XLPY, ids=[t.name for t in XLPY])
 def test_xlpy_manages_a_domain_xl_created(tool: Toolstack) -> None:
     tool.require("list", "pause", "unpause", "destroy")
+    if tool.backend_module == "libvirt":
+        pytest.skip("libvirt's libxl driver manages only the domains it started itself: "
+                    "one xl created is not in its list")
     spec = GuestSpec(f"made-by-xl-for-{tool.name.replace('/', '-')}")
     try:
         create(spec, XL)

@@ -59,6 +59,7 @@ ERR_NO_SUPPORT = 3  # VIR_ERR_NO_SUPPORT ("this function is not supported by the
 #: file per domain plus the driver's; the only place libxl's reason for a failure shows
 LIBXL_LOG_DIR = Path("/var/log/libvirt/libxl")
 _LOG_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}: ")
+_LIBXL_LINE = re.compile(r"^\S+ \S+: (libxl|xc): ")  # libxenlight's and libxenctrl's
 VCPU_MAXIMUM = 4
 LIST_ACTIVE = 1
 
@@ -301,13 +302,29 @@ class LibvirtBackend(BackendBase):
         """libvirtd picks the domid (``domid_policy`` is libxl's concern)."""
         if config is not None:
             raise self._no("restore with another config")
-        xml = self._call(f"reading {path}", lambda: self.conn.saveImageGetXMLDesc(path, 0))
-        name = ET.fromstring(xml).findtext("name") or ""
+        name = self._saved_name(path)
         if progress:
-            progress(f"Restoring domain {name} from {path}", 0, 0)
+            progress(f"Restoring domain {name or '?'} from {path}", 0, 0)
         flags = 4 if paused else 0  # VIR_DOMAIN_SAVE_PAUSED
+        before = {d.UUIDString() for d in self.conn.listAllDomains(LIST_ACTIVE)}
         self._call(f"restoring {path}", lambda: self.conn.restoreFlags(path, None, flags))
-        return int(self.conn.lookupByName(name).ID())
+        if name:
+            return int(self.conn.lookupByName(name).ID())
+        new = [d for d in self.conn.listAllDomains(LIST_ACTIVE) if d.UUIDString() not in before]
+        if len(new) != 1:
+            raise OperationError(f"restored {path}, but cannot tell which domain it became")
+        return int(new[0].ID())
+
+    def _saved_name(self, path: str) -> str | None:
+        """The domain name in a save image; None when the driver cannot read images
+        (libvirt 9's libxl driver has no virDomainSaveImageGetXMLDesc)."""
+        try:
+            xml = self.conn.saveImageGetXMLDesc(path, 0)
+        except self._lv.libvirtError as exc:
+            if exc.get_error_code() == ERR_NO_SUPPORT:
+                return None
+            raise BackendError(f"reading {path}: {exc.get_error_message()}") from exc
+        return ET.fromstring(xml).findtext("name") or None
 
     # -- resources -----------------------------------------------------------------
     def set_memory_target(self, domid: int, target_kb: int) -> None:
@@ -504,7 +521,7 @@ class LibxlLogs:
             except OSError:
                 continue
             out += [_LOG_STAMP.sub("", line) for line in text.splitlines()
-                    if _LOG_STAMP.match(line) and ": libxl: " in line]
+                    if _LOG_STAMP.match(line) and _LIBXL_LINE.search(line)]
         return list(dict.fromkeys(out))
 
 
