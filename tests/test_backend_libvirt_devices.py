@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
 
 from xl_py.backends.base import DiskSpec, NicSpec
 from xl_py.backends.libvirt import disk_xml, nic_xml
@@ -45,3 +48,28 @@ def test_default_script_is_left_to_libvirt() -> None:
     assert nic_xml(NicSpec(), "00:16:3e:00:00:01") == (
         '<interface type="bridge"><mac address="00:16:3e:00:00:01" />'
         '<source bridge="xenbr0" /></interface>')
+
+
+def test_libxl_log_lines_of_one_operation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    """A failed create quotes what libxl and libxc logged meanwhile (the driver's log
+    format: time stamp, then "libxl: " or "xc: "), nothing older, nothing else."""
+    from xl_py.backends import libvirt as lv
+
+    monkeypatch.setattr(lv, "LIBXL_LOG_DIR", tmp_path)
+    driver = tmp_path / "libxl-driver.log"
+    driver.write_text("2026-11-26 05:21:40.000+0000: libxl: old line\n")
+    logs = lv.LibxlLogs("xen:///system", "web")
+    remote = lv.LibxlLogs("xen+ssh://dom0.example/system", "web")
+    with driver.open("a") as f:
+        f.write("2026-11-26 05:21:42.718+0000: xc: panic: xg_dom_core.c:205: failed to open "
+                "file '/k': No such file or directory: Internal error\n"
+                "a continuation line\n"
+                "2026-11-26 05:21:42.719+0000: libxl: libxl_dom.c:646:libxl__build_pv: "
+                "xc_dom_kernel_file failed: No such file or directory\n")
+    assert logs.new_lines() == [
+        "xc: panic: xg_dom_core.c:205: failed to open file '/k': No such file or directory: "
+        "Internal error",
+        "libxl: libxl_dom.c:646:libxl__build_pv: xc_dom_kernel_file failed: No such file or "
+        "directory"]
+    assert remote.new_lines() == []
