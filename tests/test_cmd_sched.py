@@ -192,3 +192,17 @@ def test_xenstore_alone_says_it_cannot(tmp_path: object) -> None:
     assert str(exc.value) == ("the xenstore backend cannot read scheduler parameters (that "
                               "needs the hypervisor: use the libxl backend or a libvirt URI)")
     assert out.getvalue() == ""
+
+
+def test_list_c_names_each_domains_cpupool() -> None:
+    """xl list -c: the pool's name (libxl_cpupoolid_to_name), not always Pool-0."""
+    from xl_py.cli.commands import list as list_cmd
+
+    out = io.StringIO()
+    ctx = Context(command=lookup("list"), stderr=io.StringIO(), stdout=out)
+    object.__setattr__(ctx, "_backend", FakeSched())
+    assert list_cmd.run(ctx, ["-c"]) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith("Time(s)         Cpupool")
+    assert [ln[-16:] for ln in lines[1:]] == [f"{'Pool-0':>16}", f"{'Pool-0':>16}",
+                                              f"{'fast':>16}"]

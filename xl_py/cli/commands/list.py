@@ -8,7 +8,7 @@ from xl_py.cli.commands._runtime import JSON_OPT, backend, find_domain, options,
 from xl_py.cli.opts import Opt
 
 if TYPE_CHECKING:
-    from xl_py.backends.base import DomainInfo
+    from xl_py.backends.base import Backend, DomainInfo
     from xl_py.cli.context import Context
 
 OPTS = (
@@ -36,7 +36,8 @@ def header(verbose: bool, context: bool, cpupool: bool, numa: bool) -> str:
     return text
 
 
-def row(d: DomainInfo, verbose: bool, context: bool, cpupool: bool, numa: bool) -> str:
+def row(d: DomainInfo, verbose: bool, context: bool, cpupool: bool, numa: bool,
+        pools: dict[int, str] | None = None) -> str:
     """One line, in xl's printf format ``%-40s %5d %5lu %5d     %c...  %8.1f``."""
     mem = (d.current_memkb + d.outstanding_memkb) // 1024
     text = (f"{d.name:<40} {d.domid:5d} {mem:5d} {d.vcpu_online:5d}     {d.state}  "
@@ -47,7 +48,7 @@ def row(d: DomainInfo, verbose: bool, context: bool, cpupool: bool, numa: bool) 
     if verbose or context:
         text += f" {d.ssid_label or '-':>16}"
     if cpupool:
-        text += f"{'Pool-0':>16}"
+        text += f"{(pools or {}).get(d.cpupool, 'Pool-0'):>16}"  # libxl_cpupoolid_to_name
     if numa:
         from xl_py.cli.commands._runtime import format_cpulist
 
@@ -77,6 +78,17 @@ def run(ctx: Context, argv: list[str]) -> int:
         return 0
     flags = (opts.flag("verbose"), opts.flag("context"), opts.flag("cpupool"),
              opts.flag("numa"))
-    lines = [header(*flags), *(row(d, *flags) for d in domains)]
+    pools = _pool_names(be) if opts.flag("cpupool") else None
+    lines = [header(*flags), *(row(d, *flags, pools) for d in domains)]
     ctx.out("\n".join(lines))
     return 0
+
+
+def _pool_names(be: Backend) -> dict[int, str]:
+    """cpupool id -> name for ``-c`` (a backend without cpupools: all in Pool-0)."""
+    from xl_py.backends.base import NotSupported
+
+    try:
+        return {p.poolid: p.name for p in be.cpupools()}
+    except NotSupported:
+        return {}
