@@ -61,16 +61,33 @@ def test_outcome_matrix(tmp_path: Path) -> None:
 
 
 def test_qemu_command_line_has_the_known_working_settings(tmp_path: Path) -> None:
+    serial = tmp_path / "serial.log"
     argv = lane.qemu_argv(tmp_path / "out", tmp_path / "share", mem_mb=2048, dom0_mem="1024M",
-                          shell=False, serial=tmp_path / "serial.log")
+                          shell=False, serial=serial, xen_args="hap=0")
     text = " ".join(argv)
     assert argv[argv.index("-cpu") + 1].startswith("max,-smap,-rdtscp,")
+    assert argv[argv.index("-accel") + 1] == "tcg,thread=multi,tb-size=256"
     assert argv[argv.index("-smp") + 1] == "1"
     assert "isa-debug-exit,iobase=0xf4,iosize=0x04" in argv
     assert f"local,path={tmp_path / 'share'},mount_tag=lane,security_model=none,id=lane" in argv
     assert "dom0_mem=1024M,max:1024M dom0_max_vcpus=1" in text
-    assert argv[argv.index("-serial") + 1] == f"file:{tmp_path / 'serial.log'}"
+    assert argv[argv.index("-append") + 1].endswith(" noreboot hap=0 conswitch=ax")
+    assert argv[argv.index("-monitor") + 1] == \
+        f"unix:{tmp_path / 'monitor.sock'},server=on,wait=off"
+    assert argv[argv.index("-chardev") + 1] == (
+        f"socket,id=com1,path={tmp_path / 'serial.sock'},server=on,wait=off,logfile={serial}")
+    assert argv[argv.index("-serial") + 1] == "chardev:com1"
     assert "lane=shell" not in text
+
+
+def test_shell_keeps_the_console_on_stdio(tmp_path: Path) -> None:
+    argv = lane.qemu_argv(tmp_path / "out", None, mem_mb=2048, dom0_mem="1024M", shell=True,
+                          serial=tmp_path / "serial.log", tcg_thread="single")
+    assert argv[argv.index("-serial") + 1] == "mon:stdio"
+    assert argv[argv.index("-monitor") + 1] == "none"
+    assert argv[argv.index("-accel") + 1] == "tcg,thread=single,tb-size=256"
+    assert argv[argv.index("-append") + 1].endswith(" noreboot")
+    assert "lane=shell" in argv[argv.index("-initrd") + 1]
 
 
 def test_share_ships_the_work_tree_without_venv_or_git(tmp_path: Path) -> None:
@@ -138,18 +155,6 @@ def test_failed_node_ids_for_the_ci_rerun(tmp_path: Path) -> None:
     assert lane.failed_node_ids(xml) == [
         "tests/e2e/test_e2e_pv.py::test_reboot[xl]",
         "tests/e2e/test_e2e_faults.py::test_missing_kernel[xl]"]
-
-
-def test_debug_run_has_monitor_and_serial_sockets_and_xen_args(tmp_path: Path) -> None:
-    serial = tmp_path / "serial.log"
-    argv = lane.qemu_argv(tmp_path / "out", None, mem_mb=2048, dom0_mem="1024M", shell=False,
-                          serial=serial, debug=True, xen_args="hap=0 vpmu=off")
-    assert argv[argv.index("-monitor") + 1] == \
-        f"unix:{tmp_path / 'monitor.sock'},server=on,wait=off"
-    assert argv[argv.index("-chardev") + 1] == (
-        f"socket,id=com1,path={tmp_path / 'serial.sock'},server=on,wait=off,logfile={serial}")
-    assert argv[argv.index("-serial") + 1] == "chardev:com1"
-    assert argv[argv.index("-append") + 1].endswith("noreboot hap=0 vpmu=off")
 
 
 def test_script_run_ships_the_script(tmp_path: Path) -> None:

@@ -68,10 +68,11 @@ boot() {  # LABEL KEYS CMDLINE N
     while [ $i -lt $WAIT ]; do
         grep -q LANE-GUEST-UP "$CONSOLE/serial-$name.log" 2>/dev/null && break
         sleep 2; i=$((i + 2))
-        [ $((i % 20)) = 0 ] && note "  $name: ${i}s, serial $(wc -c <"$CONSOLE/serial-$name.log" 2>/dev/null) bytes"
+        [ $((i % 20)) = 0 ] && note "  $name: ${i}s: $(tail -c 300 "$CONSOLE/serial-$name.log" 2>/dev/null | tr -d '\r' | tail -1)"
     done
     if grep -q LANE-GUEST-UP "$CONSOLE/serial-$name.log" 2>/dev/null; then
         note "RESULT $1 $4 UP $(echo "$(up) $t0" | awk '{printf "%.1f", $1 - $2}') s"
+        cp "$CONSOLE/serial-$name.log" "$OUT/$name.serial.log" 2>/dev/null
     else
         note "RESULT $1 $4 STALL (no LANE-GUEST-UP after ${WAIT} s)"
         cp "$CONSOLE/serial-$name.log" "$OUT/$name.serial.log" 2>/dev/null

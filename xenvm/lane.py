@@ -34,7 +34,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import image  # sibling module (this file also runs as a script)
+import image  # sibling modules (this file also runs as a script)
+import watchdog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -65,6 +66,7 @@ class Outcome:
     build_s: float
     ready_s: float | None
     tests: dict[str, int]
+    wakeups: tuple[str, ...] = ()  # lost wakeups the watchdog kicked (xenvm/watchdog.py)
 
 
 def log(message: str) -> None:
@@ -113,38 +115,47 @@ def _quote(arg: str) -> str:
 
 
 def qemu_argv(out: Path, share: Path | None, *, mem_mb: int, dom0_mem: str, shell: bool,
-              serial: Path, debug: bool = False, xen_args: str = "") -> list[str]:
-    """QEMU's command line; ``debug`` adds a monitor socket and a serial socket next to
-    the serial log (see :func:`debug_sockets`)."""
+              serial: Path, xen_args: str = "", tcg_thread: str = "multi") -> list[str]:
+    """QEMU's command line.  Unless ``shell``: the serial console goes to a socket that
+    also logs to ``serial``, the monitor to a socket, both next to ``serial`` (see
+    :func:`sockets`; the lost-wakeup watchdog uses them), and Xen keeps the serial input
+    (``conswitch=ax``)."""
+    xen = f"{XEN_CMDLINE.format(mem=dom0_mem)} {xen_args}".strip()
     argv = [
-        "qemu-system-x86_64", "-accel", "tcg,thread=multi,tb-size=256", "-cpu", QEMU_CPU,
-        "-smp", "1", "-m", str(mem_mb), "-display", "none", "-monitor", "none", "-no-reboot",
+        "qemu-system-x86_64", "-accel", f"tcg,thread={tcg_thread},tb-size=256", "-cpu", QEMU_CPU,
+        "-smp", "1", "-m", str(mem_mb), "-display", "none", "-no-reboot",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-kernel", str(out / "xen.elf"),
-        "-append", f"{XEN_CMDLINE.format(mem=dom0_mem)} {xen_args}".strip(),
         "-initrd", f"{out / 'vmlinuz'} {DOM0_CMDLINE}{' lane=shell' if shell else ''},"
                    f"{out / 'dom0.cpio'}",
-        "-serial", "mon:stdio" if shell else f"file:{serial}",
     ]
-    if debug and not shell:
-        monitor, console = debug_sockets(serial)
-        argv[argv.index("-serial"):argv.index("-serial") + 2] = [
-            "-chardev", f"socket,id=com1,path={console},server=on,wait=off,logfile={serial}",
-            "-serial", "chardev:com1"]
-        argv[argv.index("-monitor") + 1] = f"unix:{monitor},server=on,wait=off"
+    if shell:
+        argv += ["-append", xen, "-monitor", "none", "-serial", "mon:stdio"]
+    else:
+        monitor, console = sockets(serial)
+        argv += ["-append", f"{xen} {watchdog.XEN_KEEPS_SERIAL_INPUT}",
+                 "-monitor", f"unix:{monitor},server=on,wait=off",
+                 "-chardev", f"socket,id=com1,path={console},server=on,wait=off,logfile={serial}",
+                 "-serial", "chardev:com1"]
     if share is not None:
         argv += ["-virtfs", f"local,path={share},mount_tag=lane,security_model=none,id=lane"]
     return argv
 
 
-def debug_sockets(serial: Path) -> tuple[Path, Path]:
-    """(QEMU monitor, Xen's serial console) sockets of a ``--debug`` run.
+def sockets(serial: Path) -> tuple[Path, Path]:
+    """(QEMU monitor, serial console) sockets of a run, next to its serial log.
 
-    The monitor answers ``info registers``/``info lapic`` while the machine is frozen;
-    the console socket takes keystrokes for Xen (three Ctrl-a switch input to Xen, then
-    a debug key such as ``a`` for the timer queues).  Nothing reads the console socket
-    otherwise: the serial log is still written."""
+    By hand while the lane runs: ``socat - UNIX-CONNECT:<lane>/monitor.sock`` then
+    ``info registers`` / ``info lapic``; keystrokes on serial.sock go to Xen's debug
+    keys (``h`` lists them)."""
     return serial.with_name("monitor.sock"), serial.with_name("serial.sock")
+
+
+def start_watchdog(serial: Path) -> watchdog.Watchdog:
+    monitor, console = sockets(serial)
+    dog = watchdog.Watchdog(watchdog.Monitor(monitor), console, serial, log)
+    dog.start()
+    return dog
 
 
 class Qemu:
@@ -299,18 +310,25 @@ def lane(args: argparse.Namespace) -> Outcome:
     serial.write_bytes(b"")
     stage_share(share, args.pytest_args, args.bench, args.script)
     argv = qemu_argv(out, share, mem_mb=args.mem, dom0_mem=args.dom0_mem, shell=args.shell,
-                     serial=serial, debug=args.debug, xen_args=args.xen_args)
+                     serial=serial, xen_args=args.xen_args, tcg_thread=args.tcg_thread)
     log(f"booting: {' '.join(argv)}")
     qemu = Qemu(argv, interactive=args.shell)
+    dog = None
     try:
         if args.shell:
             qemu.proc.wait()
             return Outcome(0, "shell", time.monotonic() - t0, build_s, None, {})
+        dog = start_watchdog(serial) if args.watchdog else None
         status, ready = boot_and_wait(qemu, serial, args.timeout)
     finally:  # also on SIGTERM/Ctrl-C: stop QEMU, keep what the run produced
+        if dog is not None:
+            dog.stop()
         qemu.stop()
         collect(share, serial, lane_dir / "artifacts")
     artifacts = lane_dir / "artifacts"
+    kicks = tuple(dog.kicks) if dog is not None else ()
+    if kicks:
+        (artifacts / "wakeups.txt").write_text("\n".join(kicks) + "\n")
     wall = time.monotonic() - t0
     rc_file = artifacts / "rc"
     junit = artifacts / "junit.xml"
@@ -320,14 +338,14 @@ def lane(args: argparse.Namespace) -> Outcome:
     if status is None and rc_file.is_file():  # the tests had finished: only the bench hung
         return Outcome(int(rc_file.read_text().strip() or EXIT_LANE_BROKEN),
                        "pytest in dom0 (timeout after the tests: bench cut short)", wall,
-                       build_s, ready, counts)
+                       build_s, ready, counts, kicks)
     if status is None:
-        return Outcome(EXIT_LANE_BROKEN, "timeout", wall, build_s, ready, counts)
+        return Outcome(EXIT_LANE_BROKEN, "timeout", wall, build_s, ready, counts, kicks)
     if not rc_file.is_file():
         return Outcome(EXIT_LANE_BROKEN, f"dom0 left no result (QEMU status {status})", wall,
-                       build_s, ready, counts)
+                       build_s, ready, counts, kicks)
     rc = int(rc_file.read_text().strip() or EXIT_LANE_BROKEN)
-    return Outcome(rc, "pytest in dom0", wall, build_s, ready, counts)
+    return Outcome(rc, "pytest in dom0", wall, build_s, ready, counts, kicks)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -343,10 +361,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--script", type=Path, metavar="FILE",
                         help="run this shell script in dom0 instead of pytest "
                              "(e.g. xenvm/hvm-soak.sh)")
-    parser.add_argument("--debug", action="store_true",
-                        help="QEMU monitor and serial console on unix sockets in the lane dir")
+    parser.add_argument("--no-watchdog", dest="watchdog", action="store_false",
+                        help="do not wake the emulated CPU when TCG loses a wakeup "
+                             "(xenvm/watchdog.py)")
     parser.add_argument("--xen-args", default="", metavar="ARGS",
                         help="more options for Xen's command line")
+    parser.add_argument("--tcg-thread", choices=("single", "multi"), default="multi",
+                        help="QEMU's TCG threading (-accel tcg,thread=...)")
     parser.add_argument("--mem", type=int, default=2048, help="QEMU RAM (MiB)")
     parser.add_argument("--dom0-mem", default="1024M")
     parser.add_argument("--failed-of", metavar="JUNIT",
@@ -371,7 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       if k in counts)
     ready = f"{outcome.ready_s:.1f} s" if outcome.ready_s is not None else "-"
     log(f"{outcome.reason}: rc={outcome.rc}; {tally or 'no JUnit result'}; "
-        f"wall {outcome.wall_s:.0f} s (image {outcome.build_s:.0f} s, dom0 ready {ready})")
+        f"wall {outcome.wall_s:.0f} s (image {outcome.build_s:.0f} s, dom0 ready {ready}); "
+        f"{len(outcome.wakeups)} lost wakeup(s) kicked")
     bench = Path(args.dir) / "artifacts" / "bench.txt"
     if args.bench and bench.is_file():
         print(bench.read_text(), end="")
