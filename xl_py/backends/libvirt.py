@@ -279,8 +279,8 @@ class LibvirtBackend(BackendBase):
                                ) from exc
 
     def domain_config_json(self, domid: int) -> dict[str, object] | None:
-        raise self._no("show libxl's configuration of a domain (list -l); "
-                       "`virsh dumpxml` shows libvirt's")
+        raise self._no("show libxl's configuration of a domain (virsh dumpxml shows "
+                       "libvirt's)")
 
     def save(self, domid: int, path: str, checkpoint: bool = False,
              progress: Progress | None = None, *, preserve_domid: bool = False,
