@@ -77,8 +77,20 @@ def _required(cls: type[Record]) -> dict[str, Any]:
             if f.default is MISSING and f.default_factory is MISSING}
 
 
-def test_records_found() -> None:
+def _uses_dataclasses(module: str) -> bool:
+    """The module imported ``dataclasses`` or a name from it."""
+    namespace = vars(importlib.import_module(module))
+    return "dataclasses" in namespace or any(
+        getattr(value, "__module__", None) == "dataclasses" for value in namespace.values())
+
+
+def test_every_xl_py_struct_is_a_record() -> None:
+    """No xl_py module uses dataclasses (the CLI's start-up cost: see
+    xl_py/_record.py); the twin test below covers every record found."""
     assert len(RECORDS) > 80
+    users = [info.name for info in pkgutil.walk_packages(xl_py.__path__, "xl_py.")
+             if info.name not in OPTIONAL and _uses_dataclasses(info.name)]
+    assert users == [], "use xl_py._record.Record instead of dataclasses"
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")

@@ -27,9 +27,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from xl_py._record import Record
 from xl_py.errors import DomainNotFound, XlPyError
 
 if TYPE_CHECKING:
@@ -51,8 +51,7 @@ RECHECK_SECONDS = 30.0  # between looks with the @releaseDomain watch (a safety 
 RESTART_PAUSE = 2.0  # xl sleeps 2 s before re-creating ("re-creation fails sometimes")
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(Record):
     """What the monitor does for one shutdown."""
 
     action: str  # the libxl action name, "" for a suspend

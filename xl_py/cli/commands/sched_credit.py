@@ -18,9 +18,9 @@ Unlike xl (strtol), a number that is not one is refused rather than read as 0.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from xl_py._record import Record
 from xl_py.backends.base import NotSupported, SchedParams
 from xl_py.cli.commands._runtime import JSON_OPT, backend, find_domain, options, print_json
 from xl_py.cli.opts import Opt
@@ -34,16 +34,14 @@ if TYPE_CHECKING:
 HEADER = f"{'Name':<33} {'ID':>4} {'Weight':>6} {'Cap':>4}"
 
 
-@dataclass(frozen=True, slots=True)
-class PoolParam:
+class PoolParam(Record):
     """One scheduler-wide parameter: option, libxl JSON field."""
 
     option: str
     field: str
 
 
-@dataclass(frozen=True, slots=True)
-class Scheduler:
+class Scheduler(Record):
     """What differs between sched-credit and sched-credit2."""
 
     sched: str  # libxl_scheduler's JSON spelling
