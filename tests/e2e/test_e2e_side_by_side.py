@@ -87,7 +87,7 @@ def test_same_list_long_configuration(kind: str, tool: Toolstack, bridge: str) -
         theirs = _normalise(xl_list_long(spec.name))
     finally:
         destroy_quietly(spec.name)
-    assert ours == theirs, _differences(ours, theirs)
+    assert ours == theirs, "\n".join(_differences(ours, theirs))
 
 
 def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
