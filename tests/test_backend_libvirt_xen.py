@@ -226,6 +226,7 @@ maxmem = 512
 vcpus = 1
 maxvcpus = 2
 on_crash = "preserve"
+cpu_weight = 512
 disk = [ "/srv/{name}.img,raw,xvda,rw", "/dev/vg0/{name}-data,raw,xvdb,r" ]
 vif = [ "mac=00:16:3e:00:00:42,bridge=xenbr0", "mac=00:16:3e:00:00:43,bridge=xenbr1" ]
 """
@@ -234,18 +235,20 @@ vif = [ "mac=00:16:3e:00:00:42,bridge=xenbr0", "mac=00:16:3e:00:00:43,bridge=xen
 def _xml_of_create(text: str, name: str) -> str:
     """The domain XML the libvirt backend's create sends for ``text``."""
     from xl_py import pipeline
-    from xl_py.backends.libvirt import let_libxl_choose_disk_backends
+    from xl_py.backends.libvirt import let_libxl_choose_disk_backends, with_cpu_weight
     from xl_py.cli.commands._runtime import xl_keys
     from xl_py.render.libvirt_xml import to_xml
 
     built = pipeline.build(text, f"{name}.cfg")
-    return let_libxl_choose_disk_backends(to_xml(xl_keys(built.raw)), built.config)
+    xml = let_libxl_choose_disk_backends(to_xml(xl_keys(built.raw)), built.config)
+    return with_cpu_weight(xml, built.config)
 
 
 def test_create_xml_is_what_the_driver_makes_of_the_config(conn: Any, tmp_path: Path) -> None:
     """The real libxl driver reads the XML create sends as the same domain its own
     xl.cfg reader (domxml-from-native xen-xl) makes of the config, but for the raw
-    disks: libvirt's reader pins them to qdisk, xl-py leaves them to libxl as xl does."""
+    disks (libvirt's reader pins them to qdisk, xl-py leaves them to libxl as xl does) and
+    cpu_weight (libvirt's reader drops it, xl-py passes it as <cputune><shares>)."""
     name = f"{PREFIX}web"
     text = GUEST.format(name=name)
     ours = conn.defineXML(_xml_of_create(text, name))
@@ -259,7 +262,9 @@ def test_create_xml_is_what_the_driver_makes_of_the_config(conn: Any, tmp_path: 
     qdisk = "      <driver name='qemu' type='raw'/>\n"
     assert native.count(qdisk) == 2 and got.count(qdisk) == 0
     # the driver keeps the format, without a backend: libxl chooses
-    assert got == native.replace(qdisk, "      <driver type='raw'/>\n")
+    vcpu = "  <vcpu placement='static' current='1'>2</vcpu>\n"
+    assert got == native.replace(qdisk, "      <driver type='raw'/>\n").replace(
+        vcpu, f"{vcpu}  <cputune>\n    <shares>512</shares>\n  </cputune>\n")
     assert "<mac address='00:16:3e:00:00:43'/>" in got and "<readonly/>" in got
 
 

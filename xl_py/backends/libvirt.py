@@ -223,7 +223,7 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{name}\" already exists.")
-        xml = let_libxl_choose_disk_backends(to_xml(xl_keys), config)
+        xml = with_cpu_weight(let_libxl_choose_disk_backends(to_xml(xl_keys), config), config)
         if progress:
             progress(f"Creating domain {name} through {self.uri}", 0, 0)
         logs = LibxlLogs(self.uri, name)
@@ -495,6 +495,26 @@ def let_libxl_choose_disk_backends(xml: str, config: DomainConfig) -> str:
             disk.remove(driver)
             changed = True
     return ET.tostring(root, encoding="unicode") if changed else xml
+
+
+def with_cpu_weight(xml: str, config: DomainConfig) -> str:
+    """cpu_weight as <cputune><shares> (libvirt's libxl driver sets sched_params.weight
+    from it; its xl.cfg reader drops the key, so to_xml has no element for it)."""
+    from xl_py.model.domain import SCHED_PARAM_DEFAULT
+
+    weight = config.b_info.sched_params.weight
+    if weight == SCHED_PARAM_DEFAULT:
+        return xml
+    root = ET.fromstring(xml)
+    if root.find("cputune/shares") is not None:
+        return xml
+    cputune = root.find("cputune")
+    if cputune is None:
+        cputune = ET.Element("cputune")
+        vcpu = root.find("vcpu")
+        root.insert(list(root).index(vcpu) + 1 if vcpu is not None else len(root), cputune)
+    ET.SubElement(cputune, "shares").text = str(weight)
+    return ET.tostring(root, encoding="unicode")
 
 
 class LibxlLogs:
