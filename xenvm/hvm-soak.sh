@@ -19,7 +19,7 @@ OUT=$R/soak
 LOG=$R/soak.log
 BOOTS=${1:-5}
 [ $# -gt 0 ] && shift
-WAIT=${SOAK_WAIT:-150}
+WAIT=${SOAK_WAIT:-300}  # a healthy boot: 40-55 s on an idle host, 150+ s under load
 VARIANTS='default||'
 [ $# -gt 0 ] && VARIANTS=$(printf '%s\n' "$@")
 SCRATCH=/var/lib/xl-py-lane/soak
@@ -68,7 +68,7 @@ boot() {  # LABEL KEYS CMDLINE N
     while [ $i -lt $WAIT ]; do
         grep -q LANE-GUEST-UP "$CONSOLE/serial-$name.log" 2>/dev/null && break
         sleep 2; i=$((i + 2))
-        [ $((i % 20)) = 0 ] && note "  $name: ${i}s: $(tail -c 300 "$CONSOLE/serial-$name.log" 2>/dev/null | tr -d '\r' | tail -1)"
+        [ $((i % 20)) = 0 ] && note "  $name: ${i}s: $(tail -c 300 "$CONSOLE/serial-$name.log" 2>/dev/null | tr -d '\r' | grep . | tail -1 | cut -c1-80)"
     done
     if grep -q LANE-GUEST-UP "$CONSOLE/serial-$name.log" 2>/dev/null; then
         note "RESULT $1 $4 UP $(echo "$(up) $t0" | awk '{printf "%.1f", $1 - $2}') s"
