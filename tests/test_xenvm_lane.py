@@ -231,3 +231,23 @@ def test_bench_refuses_to_run_outside_dom0(capsys: pytest.CaptureFixture[str]) -
     assert bench.main(["--runs", "1"]) == 2
     assert capsys.readouterr().err == (
         "not a Xen dom0: run this inside the lane (xenvm/run-lane.sh --bench N)\n")
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11) and shutil.which("python3.11") is None,
+                    reason="needs a python3.11 (dom0's Python) on the host")
+def test_dom0_python_is_byte_compiled_for_its_own_paths(tmp_path: Path) -> None:
+    import marshal
+
+    root = tmp_path / "dom0"
+    source = root / "usr/lib/python3.11/json/lane_probe.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("VALUE = 42\n")
+    broken = root / "usr/lib/python3/dist-packages/py2only.py"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("print 'old'\n")
+    image.byte_compile(image.Tree(root, tmp_path / "stage"))
+    pyc = source.parent / "__pycache__" / "lane_probe.cpython-311.pyc"
+    data = pyc.read_bytes()
+    assert int.from_bytes(data[4:8], "little") == 1  # hash-based, source not checked
+    assert marshal.loads(data[16:]).co_filename == "/usr/lib/python3.11/json/lane_probe.py"
+    assert not (broken.parent / "__pycache__" / "py2only.cpython-311.pyc").exists()
