@@ -169,8 +169,13 @@ def _alive() -> None:
 
 
 #: libxl refuses a domid destroyed less than 60 s ago ("domain id recently used",
-#: libxl_create.c); its LIBXL_DOMID_REUSE_TIMEOUT lets a test restore at once
+#: libxl_create.c); LIBXL_DOMID_REUSE_TIMEOUT=0 shortens that to the same second
+#: (libxl__is_domid_recent: now - then <= timeout), so a restore waits for the next one
 NO_REUSE_WAIT = ("env", "LIBXL_DOMID_REUSE_TIMEOUT=0")
+
+
+def _next_second() -> None:
+    time.sleep(1.1)
 
 
 def test_save_p_leaves_the_domain_paused(guest: Running) -> None:
@@ -203,11 +208,13 @@ def test_save_d_keeps_the_domid_across_both_tools(guest: Running) -> None:
     try:
         must(XLPY.run("save", "-D", SPEC.name, str(image), timeout=300))
         assert domid_of(SPEC.name) is None
+        _next_second()
         must(sh([*NO_REUSE_WAIT, *XL.argv, "restore", "-e", str(image)], timeout=300))
         assert domid_of(SPEC.name) == domid
         must(XL.run("save", "-D", SPEC.name, str(image), timeout=300))
         assert domid_of(SPEC.name) is None
         offset = len(_console())
+        _next_second()
         must(sh([*NO_REUSE_WAIT, *XLPY.argv, "restore", str(image)], timeout=300))
         assert domid_of(SPEC.name) == domid
         wait_console(SPEC.name, r"LANE-GUEST-TICK", 60, offset)
