@@ -73,3 +73,26 @@ def test_libxl_log_lines_of_one_operation(tmp_path: Path, monkeypatch: pytest.Mo
         "libxl: libxl_dom.c:646:libxl__build_pv: xc_dom_kernel_file failed: No such file or "
         "directory"]
     assert remote.new_lines() == []
+
+
+def test_create_xml_leaves_raw_disks_to_libxl_and_keeps_cpu_weight() -> None:
+    """What create changes in the XML libvirt's xl.cfg reader would make (the real
+    driver's reading of it: tests/test_backend_libvirt_xen.py)."""
+    from xl_py import pipeline
+    from xl_py.backends.libvirt import let_libxl_choose_disk_backends, with_cpu_weight
+    from xl_py.cli.commands._runtime import xl_keys
+    from xl_py.render.libvirt_xml import to_xml
+
+    built = pipeline.build('name = "g"\nkernel = "/k"\nmemory = 128\ncpu_weight = 512\n'
+                           'disk = [ "/srv/a.img,raw,xvda,rw", "backendtype=qdisk,'
+                           'format=raw,vdev=xvdb,target=/srv/b.img" ]\n', "g.cfg")
+    root = ET.fromstring(with_cpu_weight(let_libxl_choose_disk_backends(
+        to_xml(xl_keys(built.raw)), built.config), built.config))
+    drivers = {d.find("target").get("dev"): d.find("driver")  # type: ignore[union-attr]
+               for d in root.iterfind("devices/disk")}
+    assert drivers["xvda"] is None  # libxl picks, as for xl
+    qdisk = drivers["xvdb"]
+    assert qdisk is not None and dict(qdisk.attrib) == {"name": "qemu", "type": "raw"}
+    assert root.findtext("cputune/shares") == "512"
+    tags = [e.tag for e in root]
+    assert tags.index("cputune") == tags.index("vcpu") + 1  # libvirt's element order
