@@ -497,10 +497,12 @@ def test_release_watch_wakes_on_release_domain(sock: str, xenstored: tuple[str, 
         assert watch.wait(5.0)  # registering fires the watch once
         started = time.monotonic()
         assert not watch.wait(0.3)
-        assert 0.25 <= time.monotonic() - started < 2.0
+        assert 0.25 <= time.monotonic() - started < 5.0
         if xenstored[0] != "c":
             return  # oxenstored on the stand-in cannot INTRODUCE (the map of the ring)
         introduce(other, 41)
+        while watch.wait(0.5):  # the daemon may look at the new domain (no hypervisor
+            pass               # here: it finds none) and fire once: not what we test
 
         def release() -> None:
             time.sleep(0.2)
@@ -512,8 +514,8 @@ def test_release_watch_wakes_on_release_domain(sock: str, xenstored: tuple[str, 
         assert watch.wait(10.0)
         waited = time.monotonic() - started
         thread.join()
-        assert 0.15 <= waited < 2.0, waited  # woken by the event, not the timeout
-        assert watch.events == 2
+        assert 0.15 <= waited < 5.0, waited  # woken by the event, not the timeout
+        assert watch.events >= 2
     finally:
         watch.close()
         other.close()
