@@ -9,6 +9,7 @@ are listed, as ``xl list`` does.  libvirt-python is imported here and only here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -176,7 +177,7 @@ class LibvirtBackend(BackendBase):
 
     def list_vcpus(self, domid: int) -> tuple[VcpuInfo, ...]:
         dom = self._dom(domid)
-        infos, maps = self._call("vcpu info", dom.vcpus)
+        infos, maps = self._vcpu_call("vcpu info", dom.vcpus)
         out = []
         for (number, state, cpu_ns, cpu), cpumap in zip(infos, maps, strict=True):
             online = state != 0
@@ -351,9 +352,9 @@ class LibvirtBackend(BackendBase):
         host_cpus = int(self._call("host info", self.conn.getInfo)[2])
         if self.conn.getType().lower() == "xen" and count > host_cpus:
             # libxlDomainSetVcpusFlags caps live vcpus at the host's CPU count
-            raise self._no(f"give domain {domid} {count} vcpus on a host with {host_cpus} "
-                           "CPUs: libvirt's libxl driver refuses it, and xl's -i has no "
-                           "libvirt equivalent")
+            raise self._no(f"give domain {domid} {count} vcpus: libvirt's libxl driver "
+                           f"caps them at the host's CPU count ({host_cpus}), and xl's -i "
+                           "has no libvirt equivalent")
         self._call(f"setting the vcpus of domain {domid}",
                    lambda: dom.setVcpusFlags(count, AFFECT_LIVE))
 
@@ -368,7 +369,21 @@ class LibvirtBackend(BackendBase):
         cpumap = tuple(i in hard for i in range(nr_cpus))
         vcpus = [vcpu] if vcpu is not None else range(self._info(dom).vcpu_max_id + 1)
         for v in vcpus:
-            self._device_call(f"pinning vcpu {v} of domain {domid}", dom.pinVcpu, v, cpumap)
+            self._vcpu_call(f"pinning vcpu {v} of domain {domid}",
+                            functools.partial(dom.pinVcpu, v, cpumap))
+
+    def _vcpu_call(self, what: str, fn: Callable[[], T]) -> T:
+        """libvirt-python sizes vcpu maps with virNodeGetCPUMap (virDomainGetVcpus,
+        virDomainPinVcpu), which libvirt 9's libxl driver does not implement."""
+        try:
+            return fn()
+        except self._lv.libvirtError as exc:
+            if exc.get_error_code() == ERR_NO_SUPPORT:
+                raise NotSupported(self.name, "list or pin vcpus",
+                                   "libvirt-python needs virNodeGetCPUMap for vcpu maps, "
+                                   f"which libvirt's {self.conn.getType()} driver lacks"
+                                   ) from exc
+            raise BackendError(f"{what}: {exc.get_error_message()}") from exc
 
     def sched_credit(self, domid: int) -> tuple[int, int]:
         params = self._call("scheduler parameters", self._dom(domid).schedulerParameters)
