@@ -48,6 +48,30 @@ def test_extra_settings_win_over_the_file() -> None:
     assert (doc["b_info"]["target_memkb"], doc["c_info"]["name"]) == (262144, "other")
 
 
+def test_errors_in_extra_settings_are_placed_on_the_command_line() -> None:
+    """xl parses the arguments as lines after the file and blames the file's
+    line 15 (past its end); xl-py names the argument."""
+    rc, out, err = create("-N", "create", "-q", str(PV), "vcpus=2", "memory=abc")
+    assert (rc, out) == (1, "")
+    assert err == (
+        "command line:2:8: error: unexpected word 'abc'\n"
+        "    2 | memory=abc\n"
+        "      |        ^^^\n"
+        "  expected: a value: a number, a 'string' or a [list]\n"
+        "  hint: strings must be quoted: 'abc'\n")
+
+
+def test_value_warning_in_extra_settings_names_the_command_line() -> None:
+    rc, out, err = create("-N", "create", "-q", str(PV), 'memory="1g"')
+    assert rc == 0 and "target_memkb" not in json.loads(out)["b_info"]  # the last memory=
+    assert err == (
+        "command line:1:8: warning: memory: '1g' is not a number (ignored, as xl does)\n"
+        '    1 | memory="1g"\n'
+        "      |        ^^^^\n"
+        "  expected: an integer: decimal, 0x hex or leading-0 octal (e.g. 512, 0x200, 01000)\n"
+        "  hint: write a plain number without a unit\n")
+
+
 def test_defconfig_option_and_extra_first() -> None:
     rc, out, _ = create("-N", "create", "-q", "vcpus=1", "-f", str(PV))
     assert rc == 0

@@ -27,6 +27,9 @@ class Source(Record):
 
     name: str
     text: str
+    # Offset where ``create``'s key=value arguments begin (appended to the file's
+    # text as xl does); -1 when there are none.  See place().
+    extra_from: int = -1
     _line_starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def line_starts(self) -> tuple[int, ...]:
@@ -49,6 +52,16 @@ class Source(Record):
         offset = max(0, min(offset, len(self.text)))
         index = bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index] + 1
+
+    def place(self, offset: int) -> tuple[str, int, int]:
+        """(name, line, column) to show for ``offset``: the key=value arguments of
+        ``create`` are parsed after the file, as xl does, but are named as what they
+        are, ``command line``, line N being the N-th argument."""
+        line, col = self.line_col(offset)
+        if 0 <= self.extra_from <= offset:
+            first, _ = self.line_col(self.extra_from)
+            return "command line", line - first + 1, col
+        return self.name, line, col
 
     def line_text(self, line: int) -> str:
         starts = self.line_starts()
@@ -74,8 +87,8 @@ class Diagnostic(Record):
     def location(self) -> str:
         if self.source is None:
             return ""
-        line, col = self.source.line_col(self.start)
-        return f"{self.source.name}:{line}:{col}"
+        name, line, col = self.source.place(self.start)
+        return f"{name}:{line}:{col}"
 
     def format(self) -> str:
         where = self.location()
@@ -100,7 +113,7 @@ def _excerpt(source: Source, start: int, end: int) -> list[str]:
     end_line, end_col = source.line_col(max(start, end))
     width = (end_col - col) if end_line == line and end > start else 1
     width = max(1, min(width, max(1, len(text) - col + 1)))
-    gutter = f"{line:>5} | "
+    gutter = f"{source.place(start)[1]:>5} | "
     pad = " " * (len(gutter) - 2)
     return [gutter + text, f"{pad}| " + " " * (col - 1) + "^" * width]
 

@@ -13,6 +13,8 @@ from xl_py._types import HostInfo
 from xl_py.errors import Diagnostic
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from xl_py.model.domain import DomainConfig
     from xl_py.settings.raw import RawDomain
     from xl_py.settings.xlconf import XlConf
@@ -26,29 +28,38 @@ class Built(Record):
     warnings: tuple[Diagnostic, ...]
 
 
-def with_extra(text: str, extra: list[str] | tuple[str, ...]) -> str:
+def with_extra(text: str, extra: Sequence[str]) -> str:
     """xl create's ``key=value`` arguments: appended as "\\n<lines>\\n"."""
     if not extra:
         return text
     return text + "\n" + "".join(line + "\n" for line in extra) + "\n"
 
 
-def read_raw(text: str | bytes, name: str) -> RawDomain:
+def read_raw(text: str | bytes, name: str, extra: Sequence[str] = ()) -> RawDomain:
+    """The file's settings, then ``extra`` (create's key=value arguments) as xl
+    reads them: one text, the arguments on lines of their own after the file."""
     from xl_py.settings.raw import RawDomain
     from xl_py.syntax import parse_xlcfg
+    from xl_py.syntax.xlcfg import decode_config
 
-    return RawDomain.from_document(parse_xlcfg(text, name))
+    if not extra:
+        return RawDomain.from_document(parse_xlcfg(text, name))
+    if isinstance(text, bytes):
+        text = decode_config(text, name)
+    return RawDomain.from_document(parse_xlcfg(with_extra(text, extra), name,
+                                               extra_from=len(text) + 1))
 
 
 def build(text: str | bytes, name: str, host: HostInfo | None = None,
-          xlconf: XlConf | None = None, *, uuid: str | None = None) -> Built:
+          xlconf: XlConf | None = None, *, uuid: str | None = None,
+          extra: Sequence[str] = ()) -> Built:
     """Parse and type one config; raise ConfigError with every problem.
 
     ``uuid``: the UUID to use when the config has none (default: random, as
-    xl's libxl_uuid_generate)."""
+    xl's libxl_uuid_generate).  ``extra``: create's key=value arguments."""
     from xl_py.settings.domain import from_raw
 
-    raw = read_raw(text, name)
+    raw = read_raw(text, name, extra)
     config, warnings = from_raw(raw, host, xlconf)
     if config.c_info.uuid is None:
         config = replace(config, c_info=replace(config.c_info, uuid=uuid or random_uuid()))

@@ -74,13 +74,16 @@ class _Fail(Exception):
         self.index = index
 
 
-def parse_xlcfg(text: str | bytes, name: str) -> Document:
-    """Parse xl.cfg (or xl.conf) text; raise ConfigSyntaxError with every error found."""
+def parse_xlcfg(text: str | bytes, name: str, *, extra_from: int = -1) -> Document:
+    """Parse xl.cfg (or xl.conf) text; raise ConfigSyntaxError with every error found.
+
+    ``extra_from``: where create's key=value arguments begin in ``text`` (their
+    messages name ``command line``; see Source.place)."""
     if isinstance(text, bytes):
         text = decode_config(text, name)
     elif len(text) > MAX_BYTES:
         _too_large(name, len(text), "characters")
-    source = Source(name, text)
+    source = Source(name, text, extra_from)
     _refuse_binary(source)
     return _Parser(source).document()
 

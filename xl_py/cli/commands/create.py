@@ -71,9 +71,7 @@ def run(ctx: Context, argv: list[str]) -> int:
 
     from xl_py import pipeline
 
-    if extra:
-        text = pipeline.with_extra(text, extra)
-    built = pipeline.build(text, config_file, xlconf=xlconf)
+    built = pipeline.build(text, config_file, xlconf=xlconf, extra=extra)
     for diag in (*conf_warnings, *built.warnings):
         ctx.err(diag.format())
     config = built.config
