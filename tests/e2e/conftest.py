@@ -26,14 +26,10 @@ KNOWN_GAPS: dict[str, str] = {}
 
 #: what the lane's emulated hardware does now and then, whatever the toolstack: test
 #: name (all its parameters) -> the evidence.  Non-strict xfail as above: the lane
-#: report still shows every such failure, and XPASS when the run was lucky.
-KNOWN_FLAKES: dict[str, str] = {
-    name: "HVM guests under QEMU TCG stall now and then during early boot: the serial "
-          "log stops at '(XEN) dNN v0: upcall vector f3', QEMU goes idle (load 0.00) and "
-          "the guest never prints LANE-GUEST-UP; seen with the reference xl and xl-py alike "
-          "(three times on 2026-11-26, each time on an otherwise idle host)"
-    for name in ("test_hvm_create_and_serial_console", "test_hvm_shutdown_wait")
-}
+#: report still shows every such failure, and XPASS when the run was lucky.  Empty:
+#: the HVM "freeze" that was listed here is TCG losing a wakeup, which the lane's
+#: watchdog now undoes (xenvm/watchdog.py, docs/xenvm.md).
+KNOWN_FLAKES: dict[str, str] = {}
 
 
 def boots_hvm_guest(test_name: str) -> bool:
