@@ -108,6 +108,28 @@ def test_info_from_the_driver(xl: Session) -> None:
     assert json.loads(xl("info", "--json")[1])["nr_cpus"] == 16
 
 
+def test_info_names_this_host_only_for_a_local_uri(xl: Session) -> None:
+    import os
+
+    from xl_py.backends.libvirt import host_arch, is_local_uri
+    from xl_py.cli.commands.info import node_rows
+
+    uname = os.uname()
+    rows = [line.split(" : ", 1) for line in xl("info")[1].splitlines()[:4]]
+    assert [(k.strip(), v) for k, v in rows[1:]] == [
+        ("release", uname.release), ("version", uname.version), ("machine", uname.machine)]
+    assert [is_local_uri(u) for u in ("xen:///system", "xen+unix:///system",
+                                      "test:///default", "xen+ssh://root@host2/system",
+                                      "xen+tls://host2/system")] == [True] * 3 + [False] * 2
+    assert host_arch("<capabilities><host><cpu><arch>aarch64</arch></cpu></host>"
+                     "</capabilities>") == "aarch64"
+    remote = {"host": "host2", "release": "unknown (remote host)",
+              "version": "unknown (remote host)", "machine": "aarch64", "hypervisor": "Xen"}
+    assert node_rows(remote) == [("host", "host2"), ("release", "unknown (remote host)"),
+                                 ("version", "unknown (remote host)"), ("machine", "aarch64")]
+    assert remote == {"hypervisor": "Xen"}  # taken out: not printed twice
+
+
 def test_save_and_restore(xl: Session, tmp_path: Path) -> None:
     image = tmp_path / "test.save"
     code, _out, err = xl("save", "test", str(image))

@@ -156,13 +156,18 @@ class LibvirtBackend(BackendBase):
         free = self._call("free memory", self.conn.getFreeMemory)
         version = self._call("hypervisor version", self.conn.getVersion)
         kind = self.conn.getType()
-        extra = (("host", self._call("hostname", self.conn.getHostname)),
-                 ("libvirt_uri", self.conn.getURI()), ("hypervisor", kind),
-                 ("hypervisor_version", f"{version // 1000000}.{(version // 1000) % 1000}."
-                                        f"{version % 1000}"),
-                 ("cpu_model", model))
+        extra: tuple[tuple[str, str], ...] = (
+            ("host", self._call("hostname", self.conn.getHostname)),
+            ("libvirt_uri", self.conn.getURI()), ("hypervisor", kind),
+            ("hypervisor_version", f"{version // 1000000}.{(version // 1000) % 1000}."
+                                   f"{version % 1000}"),
+            ("cpu_model", model))
         xen = kind.lower() == "xen"
-        caps = self._call("capabilities", self.conn.getCapabilities) if xen else ""
+        caps = self._call("capabilities", self.conn.getCapabilities)
+        if not is_local_uri(self.conn.getURI()):
+            # xl info's release/version/machine are dom0's uname: not ours to print
+            extra += (("release", REMOTE_UNKNOWN), ("version", REMOTE_UNKNOWN),
+                      ("machine", host_arch(caps) or REMOTE_UNKNOWN))
         # libvirt's libxl driver reports major.minor only (micro is always 0): xl's
         # xen_extra (".7+13-g...") is not to be had through libvirt
         micro = version % 1000
@@ -173,7 +178,7 @@ class LibvirtBackend(BackendBase):
                         xen_major=version // 1000000 if xen else None,
                         xen_minor=(version // 1000) % 1000 if xen else None,
                         xen_extra=f".{micro}" if xen and micro else "",
-                        xen_caps=xen_caps(caps) if caps else "", extra=extra)
+                        xen_caps=xen_caps(caps) if xen else "", extra=extra)
 
     def list_vcpus(self, domid: int) -> tuple[VcpuInfo, ...]:
         dom = self._dom(domid)
@@ -472,6 +477,20 @@ _CAPS_ARCH = {"x86_64": "x86_64", "i686": "x86_32", "aarch64": "aarch64", "armv7
 _CAPS_OS = {"xen": "xen", "hvm": "hvm"}
 
 
+REMOTE_UNKNOWN = "unknown (remote host)"
+
+
+def is_local_uri(uri: str) -> bool:
+    """A libvirt URI served on this machine (no host part: ``xen:///system``,
+    ``xen+unix:///...``, ``test:///default``)."""
+    return not urllib.parse.urlsplit(uri).hostname
+
+
+def host_arch(capabilities: str) -> str:
+    """The host's machine (``x86_64``) from libvirt's capabilities XML."""
+    return ET.fromstring(capabilities).findtext("host/cpu/arch") or ""
+
+
 def xen_caps(capabilities: str) -> str:
     """``xl info``'s xen_caps from libvirt's capabilities XML (Xen's string, rebuilt)."""
     tokens: list[str] = []
@@ -539,10 +558,8 @@ class LibxlLogs:
     ``xen+unix:///...``); for a remote URI there is nothing to add."""
 
     def __init__(self, uri: str, name: str) -> None:
-        parsed = urllib.parse.urlsplit(uri)
-        local = parsed.scheme.split("+")[0] == "xen" and not parsed.hostname
         self.files = ([LIBXL_LOG_DIR / f"{name}.log", LIBXL_LOG_DIR / "libxl-driver.log"]
-                      if local else [])
+                      if is_local_uri(uri) and uri.startswith("xen") else [])
         self.sizes = {f: _size(f) for f in self.files}
 
     def new_lines(self) -> list[str]:

@@ -13,10 +13,15 @@ if TYPE_CHECKING:
     from xl_py.cli.context import Context
 
 
-def node_rows(host: str | None) -> list[tuple[str, str]]:
+NODE_KEYS = ("host", "release", "version", "machine")
+
+
+def node_rows(extra: dict[str, str]) -> list[tuple[str, str]]:
+    """xl's first four lines: this machine's uname, unless the backend speaks for
+    another host (libvirt with a remote URI); taken out of ``extra``."""
     u = os.uname()
-    return [("host", host or u.nodename), ("release", u.release), ("version", u.version),
-            ("machine", u.machine)]
+    local = dict(zip(NODE_KEYS, (u.nodename, u.release, u.version, u.machine), strict=True))
+    return [(key, extra.pop(key, "") or local[key]) for key in NODE_KEYS]
 
 
 def phys_rows(p: PhysInfo) -> list[tuple[str, str]]:
@@ -41,10 +46,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     opts = options(ctx, argv, (Opt("numa", "n", "numa"), JSON_OPT), nargs=0)
     p = backend(ctx).physinfo()
     extra = dict(p.extra)
-    rows = [*node_rows(extra.pop("host", None)), *phys_rows(p), *extra.items(),
-            ("xend_config_format", "4")]
+    node = node_rows(extra)
     if opts.flag("json"):
-        print_json(ctx, {**dict(node_rows(dict(p.extra).get("host"))), **p.to_json()})
+        print_json(ctx, {**dict(node), **p.to_json()})
         return 0
+    rows = [*node, *phys_rows(p), *extra.items(), ("xend_config_format", "4")]
     ctx.out("\n".join(f"{k:<23}: {v}" for k, v in rows))
     return 0
