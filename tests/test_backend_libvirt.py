@@ -8,37 +8,17 @@ libvirt test driver's.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_session import Session
 
 from xl_py.cli.commands._runtime import close
-from xl_py.cli.context import Context
-from xl_py.cli.main import run
 from xl_py.errors import BackendUnavailable, XlPyError
 
 libvirt = pytest.importorskip("libvirt")
-
-
-class Session:
-    def __init__(self, uri: str = "test:///default") -> None:
-        self.out, self.err = io.StringIO(), io.StringIO()
-        self.ctx = Context(connect=uri, stdout=self.out, stderr=self.err, environ={})
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        self.out.seek(0)
-        self.out.truncate()
-        self.err.seek(0)
-        self.err.truncate()
-        try:
-            code = run(list(argv), self.ctx)
-        except XlPyError as exc:
-            self.err.write("\n".join(d.format() for d in exc.diagnostics()) + "\n")
-            code = exc.exit_code
-        return code, self.out.getvalue(), self.err.getvalue()
 
 
 @pytest.fixture()

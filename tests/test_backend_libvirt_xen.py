@@ -20,7 +20,6 @@ libvirt-daemon-driver-xen; skips with the reason otherwise.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -34,12 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_session import Session
 from reference import xlref
 
 from xl_py.cli.commands._runtime import close
-from xl_py.cli.context import Context
-from xl_py.cli.main import run
-from xl_py.errors import XlPyError
 
 libvirt = pytest.importorskip("libvirt")
 
@@ -148,25 +145,6 @@ def _undefine_ours(uri: str) -> None:
                 dom.undefine()
     finally:
         conn.close()
-
-
-class Session:
-    """xl-py commands through one Context (one backend connection)."""
-
-    def __init__(self, uri: str) -> None:
-        self.out, self.err = io.StringIO(), io.StringIO()
-        self.ctx = Context(connect=uri, stdout=self.out, stderr=self.err, environ={})
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        for stream in (self.out, self.err):
-            stream.seek(0)
-            stream.truncate()
-        try:
-            code = run(list(argv), self.ctx)
-        except XlPyError as exc:
-            self.err.write("\n".join(d.format() for d in exc.diagnostics()) + "\n")
-            code = exc.exit_code
-        return code, self.out.getvalue(), self.err.getvalue()
 
 
 @pytest.fixture()
