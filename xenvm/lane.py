@@ -1,7 +1,8 @@
 """The xl-py real-Xen lane, host side: build, boot, run the end-to-end tests, report.
 
     python3 xenvm/lane.py [--rebuild] [--build-only] [--shell] [--timeout S] [--bench N]
-                          [--script FILE] [--debug] [-- PYTEST ARGS]
+                          [--script FILE] [--tcg-thread T] [--xen-args A]
+                          [--no-watchdog] [-- PYTEST ARGS]
 
 Steps: build (or reuse) the dom0 image (:mod:`image`), ship the xl-py work tree and
 ``dom0-run.sh`` through a 9p share, boot Xen 4.17 + dom0 under ``qemu-system-x86_64
