@@ -158,18 +158,18 @@ def test_numbers_are_checked_and_extra_arguments_refused() -> None:
 
 
 class CreditOnly(BackendBase):
-    """A backend with the old two calls only (libvirt's)."""
+    """A backend without cpupools that cannot name the scheduler (libvirt's)."""
 
     name = "old"
 
     def list_domains(self) -> tuple[DomainInfo, ...]:
         return (DomainInfo(2, "web"),)
 
-    def sched_credit(self, domid: int) -> tuple[int, int]:
-        return (256, 0)
+    def domain_sched_params(self, domid: int) -> SchedParams:
+        return SchedParams("", 256, 0)
 
-    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
-        self.set = (domid, weight, cap)
+    def set_domain_sched_params(self, domid: int, params: SchedParams) -> None:
+        self.set = (domid, params.weight, params.cap)
 
 
 def test_a_backend_without_cpupools_lists_one_table() -> None:
@@ -178,7 +178,7 @@ def test_a_backend_without_cpupools_lists_one_table() -> None:
         "Name                                ID Weight  Cap",
         "web                                  2    256    0"]
     assert run("sched-credit", ["-d", "web", "-w", "300"], be)[0] == 0
-    assert be.set == (2, 300, None)
+    assert be.set == (2, 300, -1)
 
 
 def test_xenstore_alone_says_it_cannot(tmp_path: object) -> None:

@@ -205,7 +205,8 @@ class CpupoolInfo(Record):
 
 class SchedParams(Record):
     """A domain's scheduler parameters (libxl_domain_sched_params); -1 is libxl's
-    "default" for a field the scheduler does not have."""
+    "default" for a field the scheduler does not have.  ``sched`` is "" when the
+    backend cannot name the scheduler (libvirt's weight/cap parameters)."""
 
     sched: str
     weight: int = -1
@@ -328,9 +329,6 @@ class Backend(Protocol):
     def pin_vcpu(self, domid: int, vcpu: int | None, hard: tuple[int, ...] | None,
                  soft: tuple[int, ...] | None) -> None:
         """Pin one vcpu (None: all); an affinity of None is left as it is."""
-    def sched_credit(self, domid: int) -> tuple[int, int]:
-        """The credit scheduler's (weight, cap) of a domain."""
-    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None: ...
     def cpupools(self) -> tuple[CpupoolInfo, ...]: ...
     def domain_sched_params(self, domid: int) -> SchedParams: ...
     def set_domain_sched_params(self, domid: int, params: SchedParams) -> None: ...
@@ -499,12 +497,6 @@ class BackendBase:
     def pin_vcpu(self, domid: int, vcpu: int | None, hard: tuple[int, ...] | None,
                  soft: tuple[int, ...] | None) -> None:
         raise self._no("pin vcpus")
-
-    def sched_credit(self, domid: int) -> tuple[int, int]:
-        raise self._no("read scheduler parameters")
-
-    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
-        raise self._no("set scheduler parameters")
 
     # -- schedulers and cpupools (xl sched-credit / sched-credit2) -----------------
     def cpupools(self) -> tuple[CpupoolInfo, ...]:

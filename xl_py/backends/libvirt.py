@@ -26,6 +26,7 @@ from xl_py.backends.base import (
     NotSupported,
     PhysInfo,
     Progress,
+    SchedParams,
     VcpuInfo,
     check_memory_target,
     check_new_name,
@@ -390,15 +391,16 @@ class LibvirtBackend(BackendBase):
                                    ) from exc
             raise BackendError(f"{what}: {exc.get_error_message()}") from exc
 
-    def sched_credit(self, domid: int) -> tuple[int, int]:
+    def domain_sched_params(self, domid: int) -> SchedParams:
+        """weight and cap as libvirt's scheduler parameters; the scheduler unnamed."""
         params = self._call("scheduler parameters", self._dom(domid).schedulerParameters)
-        return int(params.get("weight", 256)), int(params.get("cap", 0))
+        return SchedParams("", int(params.get("weight", 256)), int(params.get("cap", 0)))
 
-    def set_sched_credit(self, domid: int, weight: int | None, cap: int | None) -> None:
+    def set_domain_sched_params(self, domid: int, params: SchedParams) -> None:
         dom = self._dom(domid)
-        params = {k: v for k, v in (("weight", weight), ("cap", cap)) if v is not None}
+        values = {k: v for k, v in (("weight", params.weight), ("cap", params.cap)) if v != -1}
         self._device_call(f"setting the scheduler parameters of domain {domid}",
-                          dom.setSchedulerParametersFlags, params, AFFECT_LIVE)
+                          dom.setSchedulerParametersFlags, values, AFFECT_LIVE)
 
     # -- devices -------------------------------------------------------------------
     def attach_disk(self, domid: int, disk: DiskSpec) -> None:

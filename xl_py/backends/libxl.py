@@ -635,13 +635,6 @@ class LibxlBackend(BackendBase):
                     self.ctx, domid, v, hmap if hard is not None else None,
                     smap if soft is not None else None), f"pinning vcpu {v}", domid)
 
-    def sched_credit(self, domid: int) -> tuple[int, int]:
-        with self._struct("domain_sched_params") as buf:
-            self._check(self.lib.libxl_domain_sched_params_get(self.ctx, domid, buf),
-                        f"reading the scheduler parameters of domain {domid}", domid)
-            params = self._json(self.lib.libxl_domain_sched_params_to_json(self.ctx, buf))
-        return _int(params, "weight", -1), _int(params, "cap", -1)
-
     def cpupools(self) -> tuple[CpupoolInfo, ...]:
         return libxl_sched.cpupools(self)
 

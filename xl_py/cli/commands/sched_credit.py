@@ -119,13 +119,10 @@ def _pool_line(be: Backend, s: Scheduler, pool: CpupoolInfo) -> str:
 
 
 def _row(ctx: Context, be: Backend, s: Scheduler, info: DomainInfo) -> dict[str, object]:
-    """One domain's parameters; another scheduler is xl's sched_domain_get error."""
-    try:
-        params = be.domain_sched_params(info.domid)
-    except NotSupported:
-        weight, cap = be.sched_credit(info.domid)  # libvirt: no scheduler name
-        params = SchedParams(s.sched, weight, cap)
-    if params.sched != s.sched:
+    """One domain's parameters; another scheduler is xl's sched_domain_get error
+    (a backend that cannot name the scheduler, libvirt, is taken at its word)."""
+    params = be.domain_sched_params(info.domid)
+    if params.sched and params.sched != s.sched:
         raise OperationError(f"libxl_domain_sched_params_get returned {params.sched} "
                              f"not {s.sched}.")
     return {"name": info.name, "domid": info.domid, "weight": params.weight,
@@ -221,8 +218,5 @@ def run(ctx: Context, argv: list[str]) -> int:
         return _show_domain(ctx, be, s, ident, opts.flag("json"))
     domid = find_domain(ctx, ident)
     params = SchedParams(s.sched, -1 if weight is None else weight, -1 if cap is None else cap)
-    try:
-        be.set_domain_sched_params(domid, params)
-    except NotSupported:
-        be.set_sched_credit(domid, weight, cap)
+    be.set_domain_sched_params(domid, params)
     return 0
