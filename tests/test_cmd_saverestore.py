@@ -141,14 +141,15 @@ def test_restore_v_starts_the_viewer_child(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     image = tmp_path / "img"
     image.write_bytes(b"x")
-    spawned: list[tuple[int, bool, bool]] = []
-    def fake_attach(ctx: Context, be: object, domid: int, **kw: bool) -> int:
-        spawned.append((domid, kw["vnc"], kw["autopass"]))
-        return 0
+    spawned: list[tuple[int, bool]] = []
 
-    monkeypatch.setattr(saverestore, "attach", fake_attach)
+    def fake_vncviewer(ctx: Context, be: object, domid: int, autopass: bool) -> int:
+        spawned.append((domid, autopass))
+        return 1
+
+    monkeypatch.setattr("xl_py.cli.commands._attach.spawn_vncviewer", fake_vncviewer)
     assert run("restore", ["-A", str(image)], FakeSaves())[0] == 0
-    assert spawned == [(4, True, True)]
+    assert spawned == [(4, True)]
 
 
 def test_restore_usage_and_missing_file(tmp_path: Path) -> None:

@@ -61,3 +61,19 @@ def attach(ctx: Context, be: Backend, domid: int, *, console: bool, vnc: bool,
 
             raise OperationError(f"Unable to execute {argv[0]}: {exc.strerror}") from exc
     return 0
+
+
+def after_start(ctx: Context, be: Backend, domid: int, *, monitor: bool, foreground: bool,
+                console: bool, vnc: bool, autopass: bool) -> int:
+    """What create and restore do once the domain is up: the monitor (none with -e;
+    with -F and no -c it runs here until the domain is gone, after -V's child), then
+    -V's vncviewer child and -c's console."""
+    from xl_py.cli.commands._runtime import start_monitor
+
+    if monitor and foreground and not console:
+        attach(ctx, be, domid, console=False, vnc=vnc, autopass=autopass)
+        start_monitor(be, domid, foreground=True)
+        return 0
+    if monitor:
+        start_monitor(be, domid)
+    return attach(ctx, be, domid, console=console, vnc=vnc, autopass=autopass)

@@ -101,7 +101,7 @@ def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool,
     a monitor process carries out the on_* actions (-F: in the foreground); then
     -V starts vncviewer and -c attaches to the console (cli/commands/_attach.py)."""
     from xl_py.backends import open_backend
-    from xl_py.cli.commands._runtime import start_monitor, xl_keys
+    from xl_py.cli.commands._runtime import xl_keys
 
     backend = open_backend(ctx.connect, ctx.environ)
     create = getattr(backend, "create", None)
@@ -109,16 +109,10 @@ def start_domain(ctx: Context, config: DomainConfig, raw: Any, *, paused: bool,
         raise BackendUnavailable("create: this backend cannot start domains; "
                                  "use 'xl-py -N create' for a dry run")
     domid = create(config, paused=paused, xl_keys=xl_keys(raw), domid_policy=domid_policy)
-    from xl_py.cli.commands._attach import attach
+    from xl_py.cli.commands._attach import after_start
 
-    if monitor and foreground and not console:  # -F: the monitor until the domain is gone
-        attach(ctx, backend, domid, console=False, vnc=vnc, autopass=autopass)
-        start_monitor(backend, domid, foreground=True)
-        return 0
-    if monitor:
-        start_monitor(backend, domid)
-    # -V: a vncviewer child; -c: this process becomes the console (xl's autoconnect)
-    return attach(ctx, backend, domid, console=console, vnc=vnc, autopass=autopass)
+    return after_start(ctx, backend, domid, monitor=monitor, foreground=foreground,
+                       console=console, vnc=vnc, autopass=autopass)
 
 
 def read_config(path: str) -> str:

@@ -16,13 +16,12 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from xl_py.cli.commands._attach import attach
+from xl_py.cli.commands._attach import after_start
 from xl_py.cli.commands._runtime import (
     backend,
     find_domain,
     options,
     progress_printer,
-    start_monitor,
 )
 from xl_py.cli.opts import Opt
 from xl_py.errors import OperationError, UsageError
@@ -102,15 +101,10 @@ def _restore(ctx: Context, argv: list[str]) -> int:
     domid = be.restore(path, paused=opts.flag("paused"), progress=progress_printer(ctx),
                        domid_policy=xlconf.domid_policy, config=config)
     ctx.err(f"Restored domain {domid} from {path} in {time.monotonic() - started:.1f}s")
-    console, vnc = opts.flag("console"), opts.flag("vncviewer") or opts.flag("autopass")
-    autopass = opts.flag("autopass")
-    if opts.flag("foreground") and not console and not opts.flag("no_wait"):
-        attach(ctx, be, domid, console=False, vnc=vnc, autopass=autopass)
-        start_monitor(be, domid, foreground=True)  # -F: until the domain is gone
-        return 0
-    if not opts.flag("no_wait"):
-        start_monitor(be, domid)
-    return attach(ctx, be, domid, console=console, vnc=vnc, autopass=autopass)
+    return after_start(ctx, be, domid, monitor=not opts.flag("no_wait"),
+                       foreground=opts.flag("foreground"), console=opts.flag("console"),
+                       vnc=opts.flag("vncviewer") or opts.flag("autopass"),
+                       autopass=opts.flag("autopass"))
 
 
 def run(ctx: Context, argv: list[str]) -> int:
