@@ -96,3 +96,36 @@ def test_create_xml_leaves_raw_disks_to_libxl_and_keeps_cpu_weight() -> None:
     assert root.findtext("cputune/shares") == "512"
     tags = [e.tag for e in root]
     assert tags.index("cputune") == tags.index("vcpu") + 1  # libvirt's element order
+
+
+def test_a_call_the_driver_lacks_is_not_supported_other_errors_are_backend_errors() -> None:
+    """Wiring of LibvirtBackend._call: VIR_ERR_NO_SUPPORT (what libvirt 9's libxl driver
+    answers for virDomainRename and virNodeGetCPUMap in the lane) becomes NotSupported
+    with the reason; without ``unsupported``, or for another code, a BackendError."""
+    libvirt = pytest.importorskip("libvirt")
+    from xl_py.backends.base import NotSupported
+    from xl_py.backends.libvirt import ERR_NO_SUPPORT, LibvirtBackend
+    from xl_py.errors import BackendError
+
+    be = LibvirtBackend.__new__(LibvirtBackend)
+    be._lv = libvirt
+
+    def failing(code: int) -> object:
+        def call() -> object:
+            exc = libvirt.libvirtError("driver says no")
+            exc.err = (code, 0, "driver says no", 0, None, None, None, 0, 0)
+            raise exc
+        return call
+
+    with pytest.raises(NotSupported) as info:
+        be._call("renaming domain 3", failing(ERR_NO_SUPPORT),
+                 unsupported=("rename a domain", "the driver has no virDomainRename"))
+    assert str(info.value) == ("the libvirt backend cannot rename a domain "
+                               "(the driver has no virDomainRename)")
+    with pytest.raises(BackendError) as info2:
+        be._call("renaming domain 3", failing(ERR_NO_SUPPORT))
+    assert str(info2.value) == "renaming domain 3: driver says no"
+    with pytest.raises(BackendError) as info3:
+        be._call("renaming domain 3", failing(1),
+                 unsupported=("rename a domain", "the driver has no virDomainRename"))
+    assert str(info3.value) == "renaming domain 3: driver says no"

@@ -95,10 +95,16 @@ class LibvirtBackend(BackendBase):
         with contextlib.suppress(self._lv.libvirtError):
             self.conn.close()
 
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    def _call(self, what: str, fn: Callable[[], T],
+              unsupported: tuple[str, str] | None = None) -> T:
+        """``fn()``, libvirt's errors as BackendError; with ``unsupported``
+        (operation, why), a driver without the call (VIR_ERR_NO_SUPPORT) is
+        NotSupported instead."""
         try:
             return fn()
         except self._lv.libvirtError as exc:
+            if unsupported is not None and exc.get_error_code() == ERR_NO_SUPPORT:
+                raise NotSupported(self.name, *unsupported) from exc
             raise BackendError(f"{what}: {exc.get_error_message()}") from exc
 
     def _device_call(self, what: str, fn: Callable[..., Any], *args: Any) -> None:
@@ -275,15 +281,10 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{new_name}\" already exists.")
-        try:
-            dom.rename(new_name, 0)
-        except self._lv.libvirtError as exc:
-            if exc.get_error_code() == ERR_NO_SUPPORT:  # libvirt 9's libxl driver
-                raise NotSupported(self.name, "rename a domain",
-                                   f"libvirt's {self.conn.getType()} driver has no "
-                                   "virDomainRename") from exc
-            raise BackendError(f"renaming domain {domid}: {exc.get_error_message()}"
-                               ) from exc
+        self._call(f"renaming domain {domid}", lambda: dom.rename(new_name, 0),
+                   unsupported=("rename a domain",  # libvirt 9's libxl driver
+                                f"libvirt's {self.conn.getType()} driver has no "
+                                "virDomainRename"))
 
     def domain_config_json(self, domid: int) -> dict[str, object] | None:
         raise self._no("show libxl's configuration of a domain (virsh dumpxml shows "
@@ -381,15 +382,9 @@ class LibvirtBackend(BackendBase):
     def _vcpu_call(self, what: str, fn: Callable[[], T]) -> T:
         """libvirt-python sizes vcpu maps with virNodeGetCPUMap (virDomainGetVcpus,
         virDomainPinVcpu), which libvirt 9's libxl driver does not implement."""
-        try:
-            return fn()
-        except self._lv.libvirtError as exc:
-            if exc.get_error_code() == ERR_NO_SUPPORT:
-                raise NotSupported(self.name, "list or pin vcpus",
-                                   "libvirt-python needs virNodeGetCPUMap for vcpu maps, "
-                                   f"which libvirt's {self.conn.getType()} driver lacks"
-                                   ) from exc
-            raise BackendError(f"{what}: {exc.get_error_message()}") from exc
+        return self._call(what, fn, unsupported=(
+            "list or pin vcpus", "libvirt-python needs virNodeGetCPUMap for vcpu maps, "
+            f"which libvirt's {self.conn.getType()} driver lacks"))
 
     def domain_sched_params(self, domid: int) -> SchedParams:
         """weight and cap as libvirt's scheduler parameters; the scheduler unnamed."""
