@@ -3,27 +3,60 @@
 Converts legacy xm configs, xend SXP configs (and libvirt domain XML) into
 xl.cfg files, libvirt XML or libxl JSON, with a per-file, per-key report:
 kept / renamed / changed / dropped (with the reason) / decision / added /
-ignored.  One file and no ``-o``: the result goes to stdout, the report to
-stderr.  Directories are walked like /etc/xen (helper files such as
-xend-config.sxp, xl.conf, READMEs and scripts/ are skipped).  Nothing is
-written over an existing file without ``--force``; a failed file does not stop
-the batch; the exit status is 1 when any file failed.
+ignored.
+
+Sources.  One file (or ``-``, standard input) and no ``-o``: the result goes
+to stdout, the report to stderr.  With ``-o DIR`` every source is written
+under DIR and the report goes to stdout.  A directory is walked like
+/etc/xen: what is not a guest config is *skipped*, and the report says why
+(xend-config.sxp, xl.conf, xend-pci-*.sxp, READMEs, xmexample*/xlexample*,
+scripts/, shell scripts, binary files, package-manager and editor backups,
+dangling links, links to directories, hidden files, the output directory
+itself).  Every file is converted once: a link to a file already converted
+(auto/ entries) or a file given twice is skipped as "a link to" / "the same
+file as" it; a real file in auto/ is converted.  A file named on the command
+line is always converted (the skip rules are for walking).
+
+Output.  DIR/<path relative to the source>: xl keeps the name; libvirt and
+json replace a .cfg/.sxp/.xm suffix with .xml/.json (else append it); when
+two sources would give the same output name, the second keeps its whole name
+(``same.sxp.json``), else it fails.  Files are written atomically (a temp
+file, then a link or rename into place), never over an existing file without
+``--force``, with the source's permission bits less the umask (as cp does: a
+0600 config holding vncpasswd stays 0600).
+
+Exit status (xl's convention): 0 when every file was converted or skipped,
+1 when any failed (does not parse, unreadable, its output exists, ...).  A
+failed file does not stop the batch.
+
+``--report json`` (version 1)::
+
+    {"version": 1,
+     "counts": {"converted": N, "skipped": N, "failed": N},
+     "failed": [source, ...],
+     "files": [{"source", "output" (or null), "status": "ok|failed",
+                "kind": "xm|sxp|xml|xl" (or ""),
+                "diagnostics": [{"severity", "message", "location", "text"}],
+                "keys": [{"key", "status", "xl": [xl keys], "detail",
+                          "line", "col"}]}],
+     "skipped": [{"source", "reason"}]}
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xl_py._record import Record, field
+from xl_py._record import Record, field, replace
 from xl_py._types import HostInfo
 from xl_py.cli.context import Context
 from xl_py.cli.opts import Opt, parse
-from xl_py.errors import Diagnostic, Source, UsageError, XlPyError
+from xl_py.errors import ConfigError, Diagnostic, Source, UsageError, XlPyError
 
 if TYPE_CHECKING:  # settings import lark lazily: keep xl-py start-up cheap
     from xl_py.settings.legacy import Migration
@@ -42,13 +75,33 @@ OPTS = (
 TARGETS = ("xl", "libvirt", "json")
 REPORTS = ("text", "json")
 SOURCE_FORMATS = ("auto", "xm", "sxp", "xml", "xl")
+REPORT_VERSION = 1
+STDIN = "-"
 
-# files in an /etc/xen tree that are not guest configs
-_SKIP_NAMES = ("README", "xend-config", "xend-pci-", "xl.conf", "xm-config.xml", "cpupool",
-               "xenapi", "xendomains")
-_SKIP_DIRS = frozenset({"scripts", "auto", "examples"})
-_SKIP_SUFFIXES = (".rpmsave", ".rpmnew", ".orig", ".bak", "~", ".swp", ".dpkg-old",
-                  ".dpkg-dist", ".json")
+_EXAMPLE = "Xen's example config (name it on the command line to convert it)"
+# files in an /etc/xen tree that are not guest configs: (name prefix, why)
+_SKIP_PREFIXES = (
+    ("README", "documentation"),
+    ("xend-config", "xend's own settings (xl has no daemon; xl's settings are xl.conf)"),
+    ("xend-pci-", "xend's PCI lists (xl: permissive=1 / a quirk in each pci= spec)"),
+    ("xl.conf", "xl's own settings, not a guest"),
+    ("xm-config", "xm's client settings"),
+    ("xenapi", "xend's Xen-API settings"),
+    ("cpupool", "a cpupool definition (xl cpupool-create reads it)"),
+    ("xendomains", "the xendomains service's settings"),
+    ("oxenstored", "oxenstored's settings"),
+    ("xmexample", _EXAMPLE),
+    ("xlexample", _EXAMPLE),
+)
+_BACKUP = "a package manager's copy"
+_SKIP_SUFFIXES = (
+    (".rpmsave", _BACKUP), (".rpmnew", _BACKUP), (".rpmorig", _BACKUP),
+    (".dpkg-old", _BACKUP), (".dpkg-dist", _BACKUP), (".dpkg-new", _BACKUP),
+    (".orig", "a backup copy"), (".bak", "a backup copy"), ("~", "an editor's backup copy"),
+    (".swp", "an editor's swap file"),
+    (".json", "JSON (libxl's format), not a config this command reads"),
+)
+_SKIP_DIRS = {"scripts": "hotplug scripts", "examples": "examples"}
 
 
 class FileResult(Record, frozen=False):
@@ -61,6 +114,7 @@ class FileResult(Record, frozen=False):
     text: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    reason: str = ""  # why it was skipped
 
 
 class Options(Record):
@@ -124,14 +178,21 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
         cfg = read_xm(text, name, opts.host, dict(opts.defines))
         migration = migrate(from_xm(cfg), opts.new_uuid)
     result.diagnostics.extend(migration.diagnostics)
-    result.items = [_item(migration.source, r) for r in migration.report]
+    source = migration.source
+    result.items = [_item(source, r) for r in migration.report]
     if migration.errors:
         result.status = "failed"
         return
     xlcfg = render_keys(migration.entries, migration.comments)
-    result.text = _render_target(xlcfg, migration, name, opts)
-    if opts.target == "libvirt":
+    if opts.target == "xl":
+        result.text = xlcfg
+    elif opts.target == "libvirt":
+        from xl_py.render.libvirt_xml import to_xml
+
+        result.text = to_xml(dict(migration.entries))
         result.items.extend(_libvirt_losses(migration))
+    else:
+        result.text = _to_json(xlcfg, name, opts, result)
 
 
 def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
@@ -155,19 +216,33 @@ def _from_xlcfg(text: str | bytes, name: str) -> Migration:
     return Migration(Source(name, decoded), "xl", tuple(values.items()), (), report, ())
 
 
-def _render_target(xlcfg: str, migration: Any, name: str, opts: Options) -> str:
-    """xl: the xl.cfg text; json: through the config core, exactly what ``xl -N``
-    prints for that text; libvirt: the XML libvirt's xen-xl reader makes of it."""
-    if opts.target == "xl":
-        return xlcfg
-    if opts.target == "libvirt":
-        from xl_py.render.libvirt_xml import to_xml
-
-        return to_xml(dict(migration.entries))
+def _to_json(xlcfg: str, name: str, opts: Options, result: FileResult) -> str:
+    """Through the config core: exactly what ``xl -N`` prints for the migrated
+    xl.cfg.  Its errors and warnings point into that xl.cfg, so they are named
+    ``NAME (as xl.cfg)`` and hint at the source line the key came from."""
     from xl_py import pipeline
     from xl_py.render.libxl_json import to_json
 
-    return to_json(pipeline.build(xlcfg, name, opts.host).config)
+    try:
+        built = pipeline.build(xlcfg, f"{name} (as xl.cfg)", opts.host)
+    except ConfigError as exc:
+        raise ConfigError([_traced(d, name, result.items) for d in exc.diagnostics()]) from None
+    result.diagnostics.extend(_traced(d, name, result.items) for d in built.warnings)
+    return to_json(built.config)
+
+
+def _traced(diag: Diagnostic, name: str, items: list[dict[str, Any]]) -> Diagnostic:
+    """Add 'KEY comes from NAME:LINE:COL' to a diagnostic placed in the migrated xl.cfg."""
+    if diag.source is None:
+        return diag
+    line, _ = diag.source.line_col(diag.start)
+    key = diag.source.line_text(line).split("=", 1)[0].strip(" +")
+    origin = next((i for i in items if key in i["xl"] and i["line"]), None)
+    if origin is None:
+        return diag
+    was = f" ({origin['key']}=)" if origin["key"] != key else ""
+    note = f"{key} comes from {name}:{origin['line']}:{origin['col']}{was}"
+    return replace(diag, hint=f"{diag.hint}; {note}" if diag.hint else note)
 
 
 def _item(source: Source, r: Any) -> dict[str, Any]:
@@ -176,43 +251,161 @@ def _item(source: Source, r: Any) -> dict[str, Any]:
             "line": line, "col": col}
 
 
-# --------------------------------------------------------------------------- files
+# --------------------------------------------------------------------------- finding files
 
 
-def _skipped(path: Path) -> bool:
-    name = path.name
-    return (name.startswith(".") or name.startswith(_SKIP_NAMES)
-            or name.endswith(_SKIP_SUFFIXES))
+class Found(Record):
+    """A file among the sources: converted unless ``skip`` says why not.
+    ``walked``: found in a directory (the content rules apply), not named."""
+
+    path: Path
+    rel: Path
+    skip: str = ""
+    walked: bool = False
 
 
-def walk(src: Path) -> Iterator[tuple[Path, Path]]:
-    """(file, path relative to the output dir) for a file or an /etc/xen-style tree."""
-    if not src.is_dir():
-        yield src, Path(src.name)
-        return
+def find(sources: Iterable[str], outdir: str | None) -> list[Found]:
+    """Every file of every source, in order, each converted once at most."""
+    exclude = os.path.realpath(outdir) if outdir else None
+    found: list[Found] = []
+    for arg in sources:
+        src = Path(arg)
+        if src.is_dir():
+            found.extend(walk(src, exclude))
+        else:
+            found.append(Found(src, Path(src.name)))
+    return once(found)
+
+
+def walk(src: Path, exclude: str | None = None) -> Iterator[Found]:
+    """The files of an /etc/xen-style tree, sorted, with what is no guest
+    config marked as skipped (the reasons a name, a directory or a link gives)."""
     for root, dirs, files in os.walk(src):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        here = Path(root)
         for name in sorted(files):
-            path = Path(root) / name
-            if not _skipped(path) and path.is_file():
-                yield path, path.relative_to(src)
+            path = here / name
+            yield Found(path, path.relative_to(src), _file_skip(path), walked=True)
+        kept = []
+        for name in sorted(dirs):
+            path = here / name
+            why = _dir_skip(path, exclude)
+            if why:
+                yield Found(path, path.relative_to(src), why, walked=True)
+            else:
+                kept.append(name)
+        dirs[:] = kept
 
 
-def output_name(rel: Path, target: str) -> Path:
+def _dir_skip(path: Path, exclude: str | None) -> str:
+    if path.is_symlink():
+        return f"a link to a directory ({os.readlink(path)}): name it to convert it"
+    if path.name.startswith("."):
+        return "a hidden directory"
+    if exclude is not None and os.path.realpath(path) == exclude:
+        return "the output directory (-o)"
+    return _SKIP_DIRS.get(path.name, "")
+
+
+def _file_skip(path: Path) -> str:
+    name = path.name
+    if name.startswith("."):
+        return "a hidden file"
+    for prefix, why in _SKIP_PREFIXES:
+        if name.startswith(prefix):
+            return why
+    for suffix, why in _SKIP_SUFFIXES:
+        if name.endswith(suffix):
+            return why
+    if path.is_symlink() and not path.exists():
+        return f"a dangling link (to {os.readlink(path)})"
+    if not path.is_file():
+        return "not a regular file"
+    return ""
+
+
+def once(found: list[Found]) -> list[Found]:
+    """Skip a file met a second time (a link to it, auto/ entries, a source
+    given twice): real files win over links, then the first one met."""
+    first: dict[str, Found] = {}
+    for f in sorted((f for f in found if not f.skip), key=lambda f: f.path.is_symlink()):
+        first.setdefault(os.path.realpath(f.path), f)
+    out = []
+    for f in found:
+        owner = first.get(os.path.realpath(f.path)) if not f.skip else None
+        if owner is None or owner is f:
+            out.append(f)
+        elif f.path.is_symlink():
+            boot = " (xendomains starts it at boot: keep the link)" if (
+                f.path.parent.name == "auto") else ""
+            out.append(replace(f, skip=f"a link to {owner.path}{boot}"))
+        else:
+            out.append(replace(f, skip=f"the same file as {owner.path}"))
+    return out
+
+
+def content_skip(data: bytes) -> str:
+    """Why a file found in a directory is no guest config, judged by its bytes."""
+    if b"\0" in data[:4096]:
+        return "a binary file"
+    if data.startswith(b"#!"):
+        first = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        if "python" not in first:  # xend execfile()d xm configs; a #! python line is a comment
+            return f"a script ({first})"
+    return ""
+
+
+# --------------------------------------------------------------------------- output files
+
+
+def output_name(rel: Path, target: str, whole: bool = False) -> Path:
+    """Where the output of ``rel`` goes under -o; ``whole``: keep the source's
+    suffix and append the target's (for a second source with the same stem)."""
     if target == "xl":
         return rel
     suffix = ".xml" if target == "libvirt" else ".json"
-    return rel.with_suffix(suffix) if rel.suffix in (".cfg", ".sxp", ".xm") else Path(
-        str(rel) + suffix)
+    if rel.suffix in (".cfg", ".sxp", ".xm") and not whole:
+        return rel.with_suffix(suffix)
+    return Path(str(rel) + suffix)
 
 
-def write_new(path: Path, text: str, force: bool) -> None:
-    if path.exists() and not force:
+def write_new(path: Path, text: str, force: bool, mode: int = 0o644) -> None:
+    """Write atomically: a temp file beside ``path`` (``mode`` less the umask),
+    then linked into place (fails if ``path`` exists, even if it appeared since
+    the check) or, with ``force``, renamed over it.  No temp file stays behind."""
+    import tempfile
+
+    if not force and (path.exists() or path.is_symlink()):
         raise FileExistsError(f"{path} exists (use --force to overwrite)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if force:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists (use --force to overwrite)") from None
+    except OSError:  # no hard links here (vfat, some network file systems)
+        if path.exists():
+            raise FileExistsError(f"{path} exists (use --force to overwrite)") from None
+        os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- report
@@ -221,8 +414,12 @@ def write_new(path: Path, text: str, force: bool) -> None:
 def report_text(results: list[FileResult]) -> str:
     lines: list[str] = []
     for r in results:
+        if r.status == "skipped":
+            lines.append(f"{r.source}: skipped: {r.reason}")
+            continue
         where = f" -> {r.output}" if r.output else ""
-        lines.append(f"{r.source}: {r.status} ({r.kind or '?'}){where}")
+        kind = f" ({r.kind})" if r.kind else ""
+        lines.append(f"{r.source}: {r.status}{kind}{where}")
         for d in r.diagnostics:
             lines.append(d.format())
         for item in r.items:
@@ -230,8 +427,10 @@ def report_text(results: list[FileResult]) -> str:
             xl = f" -> {', '.join(item['xl'])}" if item["xl"] and item["status"] != "kept" else ""
             detail = f": {item['detail']}" if item["detail"] else ""
             lines.append(f"{pos}: {item['status']}: {item['key']}{xl}{detail}")
+    counts = _counts(results)
     failed = [r.source for r in results if r.status == "failed"]
-    lines.append(f"{len(results)} file(s): {len(results) - len(failed)} converted, "
+    skipped = f"{counts['skipped']} skipped, " if counts["skipped"] else ""
+    lines.append(f"{len(results)} file(s): {counts['converted']} converted, {skipped}"
                  f"{len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
     return "\n".join(lines)
 
@@ -239,6 +438,8 @@ def report_text(results: list[FileResult]) -> str:
 def report_json(results: list[FileResult]) -> str:
     files = []
     for r in results:
+        if r.status == "skipped":
+            continue
         files.append({
             "source": r.source, "output": r.output, "status": r.status, "kind": r.kind,
             "diagnostics": [{"severity": d.severity, "message": d.message,
@@ -247,7 +448,16 @@ def report_json(results: list[FileResult]) -> str:
             "keys": r.items,
         })
     failed = [r.source for r in results if r.status == "failed"]
-    return json.dumps({"files": files, "failed": failed}, indent=2)
+    skipped = [{"source": r.source, "reason": r.reason} for r in results
+               if r.status == "skipped"]
+    return json.dumps({"version": REPORT_VERSION, "counts": _counts(results),
+                       "failed": failed, "files": files, "skipped": skipped}, indent=2)
+
+
+def _counts(results: list[FileResult]) -> dict[str, int]:
+    statuses = [r.status for r in results]
+    return {"converted": statuses.count("ok"), "skipped": statuses.count("skipped"),
+            "failed": statuses.count("failed")}
 
 
 # --------------------------------------------------------------------------- command
@@ -273,6 +483,18 @@ def _options(values: Any) -> tuple[Options, str]:
     return Options(target, source_format, tuple(defines), host), report
 
 
+def _check_usage(args: list[str], outdir: str | None) -> None:
+    if not args:
+        raise UsageError("migrate-config: no source given (files or directories)")
+    if STDIN in args and (len(args) > 1 or outdir is not None):
+        raise UsageError("migrate-config: '-' (standard input) goes alone and without -o: "
+                         "the result goes to stdout")
+    if outdir is None and (len(args) > 1 or Path(args[0]).is_dir()):
+        raise UsageError("migrate-config: several files need -o DIR")
+    if outdir is not None and os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise UsageError(f"migrate-config: -o {outdir}: not a directory")
+
+
 def run(ctx: Context, argv: list[str]) -> int:
     values = parse(argv, OPTS, "migrate-config")
     if values.flag("help"):
@@ -280,45 +502,72 @@ def run(ctx: Context, argv: list[str]) -> int:
 
         return help_run(ctx, ["migrate-config"])
     opts, report = _options(values)
-    if not values.args:
-        raise UsageError("migrate-config: no source given (files or directories)")
     outdir = values.value("output")
-    sources = [Path(a) for a in values.args]
-    single = outdir is None
-    if single and (len(sources) > 1 or sources[0].is_dir()):
-        raise UsageError("migrate-config: several files need -o DIR")
-    results: list[FileResult] = []
-    for src in sources:
-        if not src.exists():
-            results.append(FileResult(str(src), status="failed", diagnostics=[
-                Diagnostic("error", f"{src}: no such file or directory")]))
-            continue
-        for path, rel in walk(src):
-            result = _one(path, rel, opts, outdir, values.flag("force") or ctx.force)
-            results.append(result)
-            if single and result.status == "ok":
-                ctx.stdout.write(result.text)
+    _check_usage(values.args, outdir)
+    if values.args == [STDIN]:
+        results = [convert_text(sys.stdin.buffer.read(), "<stdin>", opts)]
+    else:
+        results = _batch(find(values.args, outdir), opts, outdir,
+                         values.flag("force") or ctx.force)
+    if outdir is None and results[0].status == "ok":
+        ctx.stdout.write(results[0].text)
     text = report_json(results) if report == "json" else report_text(results)
-    (ctx.stderr if single else ctx.stdout).write(text + "\n")
+    (ctx.stderr if outdir is None else ctx.stdout).write(text + "\n")
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def _one(path: Path, rel: Path, opts: Options, outdir: str | None, force: bool) -> FileResult:
+def _batch(found: list[Found], opts: Options, outdir: str | None,
+           force: bool) -> list[FileResult]:
+    written: dict[Path, str] = {}  # output -> its source, in this run
+    results = []
+    for f in found:
+        if f.skip:
+            results.append(FileResult(str(f.path), status="skipped", reason=f.skip))
+        else:
+            results.append(_one(f, opts, outdir, force, written))
+    return results
+
+
+def _one(f: Found, opts: Options, outdir: str | None, force: bool,
+         written: dict[Path, str]) -> FileResult:
+    path = f.path
+    if path.is_symlink() and not path.exists():
+        return _failed(path, f"{path}: a dangling link (to {os.readlink(path)})")
     try:
         data = path.read_bytes()
+        mode = path.stat().st_mode & 0o666
     except OSError as exc:
-        return FileResult(str(path), status="failed",
-                          diagnostics=[Diagnostic("error", f"{path}: {exc.strerror}")])
+        return _failed(path, f"{path}: {exc.strerror}")
+    why = content_skip(data) if f.walked else ""
+    if why:
+        return FileResult(str(path), status="skipped", reason=why)
     result = convert_text(data, str(path), opts)
     if result.status != "ok" or outdir is None:
         return result
-    target = Path(outdir) / output_name(rel, opts.target)
+    target = _target(Path(outdir), f.rel, opts.target, written)
+    if target in written:
+        return _fail_result(result, f"{target} is also the output of {written[target]} "
+                                    "(convert one of them into another -o directory)")
+    written[target] = str(path)
     try:
-        write_new(target, result.text, force)
+        write_new(target, result.text, force, mode)
     except OSError as exc:
-        result.status = "failed"
-        result.diagnostics.append(Diagnostic("error", str(exc) if isinstance(
-            exc, FileExistsError) else f"{target}: {exc.strerror}"))
-        return result
+        return _fail_result(result, str(exc) if isinstance(exc, FileExistsError) else
+                            f"{target}: {exc.strerror}")
     result.output = str(target)
+    return result
+
+
+def _target(outdir: Path, rel: Path, target: str, written: dict[Path, str]) -> Path:
+    path = outdir / output_name(rel, target)
+    return path if path not in written else outdir / output_name(rel, target, whole=True)
+
+
+def _failed(path: Path, message: str) -> FileResult:
+    return FileResult(str(path), status="failed", diagnostics=[Diagnostic("error", message)])
+
+
+def _fail_result(result: FileResult, message: str) -> FileResult:
+    result.status = "failed"
+    result.diagnostics.append(Diagnostic("error", message))
     return result
