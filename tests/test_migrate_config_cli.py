@@ -360,3 +360,12 @@ def test_to_json_hint_names_a_renamed_key() -> None:
     traced = migrate_config._traced(diag, "g", items)
     assert traced.hint == "at most 3200; cap comes from g:9:1 (cpu_cap=)"
     assert migrate_config._traced(replace(diag, source=None), "g", items).hint == "at most 3200"
+
+
+def test_help_documents_skips_exit_status_and_report() -> None:
+    rc, out, _ = cli("help", "migrate-config")
+    assert rc == 0
+    text = " ".join(out.split())
+    assert "is skipped and the report says why" in text
+    assert "Exit status: 0 when every file was converted or skipped, 1 when any failed." in text
+    assert "skipped[{source, reason}]}" in text

@@ -68,7 +68,18 @@ COMMANDS: tuple[Command, ...] = (
         "--from=auto|xm|sxp|xml|xl Source format (default: detected; xl.cfg only\n"
         "                          when given).\n"
         "--arch=ARCH               Host architecture for os.uname()[4] (default x86_64).\n"
-        "-f, --force               Overwrite existing output files.",
+        "-f, --force               Overwrite existing output files.\n"
+        "\n"
+        "A <Source> is a file, '-' (standard input, alone, without -o) or a directory,\n"
+        "walked like /etc/xen: what is not a guest config (xend-config.sxp, xl.conf,\n"
+        "READMEs, xmexample*, scripts/, #! scripts, binaries, backups, dangling links)\n"
+        "is skipped and the report says why; each file is converted once (auto/ links\n"
+        "to converted files are skipped).  A file named is always converted.  With -o,\n"
+        "the report goes to stdout; files are written atomically with the source's\n"
+        "permissions, never over an existing file without -f.  Exit status: 0 when\n"
+        "every file was converted or skipped, 1 when any failed.  --report json:\n"
+        "{version, counts, failed, files[{source, output, status, kind, diagnostics,\n"
+        "keys[{key, status, xl, detail, line, col}]}], skipped[{source, reason}]}.",
     ),
     Command("help", "help", "Print help for a command, or list the commands", "[command]"),
 )
