@@ -107,9 +107,13 @@ def test_ip_and_nfs_keys_build_the_kernel_command_line() -> None:
     m = mig("name = 'g'\nip = '10.0.0.5'\ngateway = '10.0.0.1'\nnetmask = '255.0.0.0'\n"
             "hostname = 'vm1'\nnfs_server = '10.0.0.2'\nnfs_root = '/export/vm1'\n"
             "extra = 'quiet'\n")
-    assert m.get("root") == "/dev/nfs"
+    assert m.get("root") is None  # xend never added root=/dev/nfs itself
     assert m.get("extra") == ("ip=10.0.0.5:10.0.0.2:10.0.0.1:255.0.0.0:vm1:eth0:off "
                               "nfsroot=10.0.0.2:/export/vm1 quiet")
+    assert report(m)["nfs_root"] == (
+        "changed", ("extra",), "xend put nfsroot=SERVER:PATH on the kernel command line; so "
+        "does the migrated extra=; xend added no root=: set root=\"/dev/nfs\" if the kernel "
+        "needs it")
 
 
 def test_no_key_is_dropped_silently() -> None:
@@ -235,6 +239,32 @@ EXPECT: dict[str, dict[str, object]] = {
         "on_poweroff": None, "on_reboot": None, "on_crash": None,  # all destroy
         "disks/0/pdev_path": "/var/lib/xen/images/rhel5inst4.img",
         "nics/0/mac": "00:16:3e:4a:2b:04", "vfbs/0/vnc/enable": "True",
+    },
+    "rhel5-pv-handwritten.xm": {  # xend: 128 MB default unused, on_crash restart, nics=2
+        "c_info/name": "db01", "b_info/max_memkb": 524288, "b_info/max_vcpus": 2,
+        "b_info/vcpu_hard_affinity": [[0, 2, 3], [0, 2, 3]], "b_info/localtime": "True",
+        "b_info/cmdline": "console=xvc0 root=/dev/xvda1 ro", "on_crash": "restart",
+        "disks/0/pdev_path": "/dev/vg0/db01", "disks/1/pdev_path": "/dev/vg0/db01swap",
+        "nics": [{"devid": 0}, {"devid": 1}],
+    },
+    "rhel5-pv-nfsroot.xm": {  # xend's "root=R ip=... nfsroot=S:P extra", 128 MB
+        "b_info/max_memkb": 131072, "b_info/target_memkb": 131072,
+        "b_info/cmdline": "root=/dev/nfs ip=192.168.10.21:192.168.10.5:192.168.10.1:"
+                          "255.255.255.0:diskless01:eth0:off "
+                          "nfsroot=192.168.10.5:/export/guests/diskless01 console=xvc0 3",
+        "on_crash": None, "on_reboot": "restart",
+    },
+    "rhel5-hvm-minimal.xm": {  # cpu=1 pins every vcpu; disk-only boot; -nographic
+        "c_info/type": "hvm", "b_info/vcpu_hard_affinity": [[1]],
+        "b_info/type.hvm/boot": "c", "b_info/type.hvm/vnc/enable": "False",
+        "b_info/type.hvm/serial": "pty", "on_crash": "restart",
+        "disks/0/vdev": "hda", "disks/0/pdev_path": "/var/lib/xen/images/legacyapp.img",
+        "nics/0/model": "rtl8139", "nics/0/nictype": None,
+    },
+    "rhel5-pv-vfb-keymap.xm": {  # xend 3.1's cpus list: one set for every vcpu
+        "b_info/vcpu_hard_affinity": [[2, 3], [2, 3]], "b_info/target_memkb": 786432,
+        "vfbs/0/keymap": "de", "vfbs/0/vnc/enable": "True", "vfbs/0/vnc/findunused": "True",
+        "b_info/bootloader": "pygrub",
     },
     "rhel5-pv.sxp": {
         "c_info/name": "rhel5db", "c_info/uuid": "5c1e9a7b-2d3f-4b6a-8c9d-0e1f2a3b4c5d",

@@ -20,6 +20,7 @@ config flattened to the same names (``xl_py.settings.legacy_sxp``).
 
 from __future__ import annotations
 
+import contextlib
 import os.path
 import re
 from collections.abc import Callable, Iterable
@@ -193,6 +194,9 @@ def ignore_pv_part(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "kept", (v.name,), "")
     elif ctx.inp.get("vfb") is None:
         ctx.item(v, "changed", ("vfb",), "PV display option: folded into vfb=[...] as xend did")
+    elif v.name == "keymap":
+        as_str(v.value)
+        ctx.item(v, "changed", ("vfb",), "added to each vfb spec without keymap=, as xend did")
     else:
         ctx.item(v, "dropped", (), "PV guest with vfb=[...]: the vfb spec carries the display")
 
@@ -275,8 +279,32 @@ def h_bootentry(ctx: _Ctx, v: LegacyValue) -> None:
 
 
 def h_cpu(ctx: _Ctx, v: LegacyValue) -> None:
-    ctx.item(v, "decision", (), f"xm started VCPU0 on CPU {v.value}; xl pins with cpus= "
-             "(e.g. cpus=\"N\" pins every vcpu)")
+    """xend 3.1+ (XendConfig): ``cpu=N`` is folded into ``cpus`` as "N,<cpus>"."""
+    cpu = as_int(v.value)
+    cpus = ctx.value("cpus")
+    if isinstance(cpus, list | tuple):
+        raise _Bad(f"cpu={cpu} with a list cpus=: xend refused the pair")
+    ctx.out["cpus"] = f"{cpu},{as_str(cpus).strip()}" if cpus is not None else str(cpu)
+    ctx.item(v, "changed", ("cpus",), f"xend pinned every vcpu to CPU {cpu} (added to cpus=): "
+             f"cpus=\"{ctx.out['cpus']}\"")
+
+
+def h_cpus(ctx: _Ctx, v: LegacyValue) -> None:
+    """A string is a set of CPUs for every vcpu in xend and xl ("0-3,^1" included).
+    A list of integers is xend 3.1's form of the same set (xend 4 refused it); a
+    list of strings is one set per vcpu in xend 4 and in xl."""
+    if ctx.inp.get("cpu") is not None:
+        ctx.item(v, "changed", ("cpus",), "merged with cpu= (see cpu)")
+        return
+    value = v.value
+    if isinstance(value, list | tuple) and value and all(
+            isinstance(c, int) and not isinstance(c, bool) for c in value):
+        ctx.out["cpus"] = ",".join(str(c) for c in value)
+        ctx.item(v, "changed", ("cpus",), f"xend 3.1 pinned every vcpu to the listed CPUs: "
+                 f"cpus=\"{ctx.out['cpus']}\" (xl's list form pins one vcpu per item)")
+        return
+    ctx.out["cpus"] = as_str_or_list(value)
+    ctx.item(v, "kept", ("cpus",), "")
 
 
 def h_vcpu_avail(ctx: _Ctx, v: LegacyValue) -> None:
@@ -359,6 +387,44 @@ def h_parallel(ctx: _Ctx, v: LegacyValue) -> None:
                  "device_model_args=['-parallel', ...] passes one to qemu")
 
 
+def h_nics(ctx: _Ctx, v: LegacyValue) -> None:
+    """xend added empty vif entries up to nics= (create.py configure_vifs)."""
+    count = as_int(v.value)
+    have = len(as_list(ctx.value("vif", [])))
+    if count <= have:
+        ctx.item(v, "dropped", (), f"deprecated; vif= already lists {have} NIC(s)")
+        return
+    ctx.item(v, "changed", ("vif",), f"xend added {count - have} vif entry(ies) with "
+             f"default settings to reach {count} NICs; so does the migrated vif=")
+
+
+def _nics(ctx: _Ctx) -> None:
+    nics = ctx.value("nics")
+    if nics is None:
+        return
+    specs = ctx.out.get("vif", [])
+    specs = specs if isinstance(specs, list) else []
+    missing = as_int(nics) - len(specs)
+    if missing > 0:
+        ctx.out["vif"] = specs + [""] * missing
+
+
+_XEND_LIFE = {
+    ("on_xend_start", "start"): "xend started this guest with itself; with xl, link the "
+    "config into /etc/xen/auto/ so the xendomains service starts it at boot",
+    ("on_xend_stop", "shutdown"): "xend's stop shut this guest down; with xl, the xendomains "
+    "service does so for the guests in /etc/xen/auto/ (XENDOMAINS_SAVE= empty)",
+    ("on_xend_stop", "suspend"): "xend's stop saved this guest; with xl, the xendomains "
+    "service saves the guests in /etc/xen/auto/ (XENDOMAINS_SAVE=)",
+}
+
+
+def h_on_xend(ctx: _Ctx, v: LegacyValue) -> None:
+    detail = _XEND_LIFE.get((v.name, as_str(v.value)), "xl has no daemon: nothing starts "
+                            "or stops the guest on its own, as with xend's default")
+    ctx.item(v, "dropped", (), detail)
+
+
 def h_description(ctx: _Ctx, v: LegacyValue) -> None:
     ctx.comments.extend(f"description: {line}" for line in as_str(v.value).splitlines())
     ctx.item(v, "dropped", (), "xl has no description; kept as a comment in the output")
@@ -400,20 +466,68 @@ def _device_list(name: str, convert: Callable[[str], dev.DeviceSpec]) -> Handler
 
 
 def h_vfb(ctx: _Ctx, v: LegacyValue) -> None:
+    """xend gave every vfb without keymap= the top-level keymap (configure_vfbs)."""
     _device_list("vfb", dev.convert_vfb)(ctx, v)
+    keymap = ctx.value("keymap")
+    specs = ctx.out.get("vfb")
+    if keymap is None or not isinstance(specs, list):
+        return
+    ctx.out["vfb"] = [spec if re.search(r"(?:^|,)\s*keymap=", spec)
+                      else ",".join(filter(None, (spec, f"keymap={as_str(keymap)}")))
+                      for spec in specs]
 
 
 _IP_KEYS = ("ip", "gateway", "netmask", "hostname", "interface", "dhcp")
 
 
+def _extra_has(ctx: _Ctx, word: str) -> bool:
+    """Does the source's extra= already carry ``word=``?  xend then left its own
+    ``root=`` / ``ip=`` off (XendConfig.update_with_image_sxp); its check also
+    matched ``nfsroot=``, which we do not copy: that dropped the root=/dev/nfs
+    an NFS-root guest needs."""
+    extra = ctx.value("extra", "")
+    return isinstance(extra, str) and re.search(rf"(?:^|\s){word}=\S", extra) is not None
+
+
+def h_root(ctx: _Ctx, v: LegacyValue) -> None:
+    """``root = "/dev/sda1 ro"``: xl writes ``root=`` + the value, as xend did;
+    xend stripped a leading ``root=`` (create.py configure_image)."""
+    text = as_str(v.value)
+    root = text[len("root="):] if text.startswith("root=") else text
+    if _extra_has(ctx, "root"):
+        ctx.item(v, "dropped", (), "extra= already has root=: xend left this root= off the "
+                 "kernel command line, and so does the migration")
+        return
+    ctx.out["root"] = root
+    if root != text:
+        ctx.item(v, "changed", ("root",), f"leading 'root=' removed as xend did: "
+                 f"root=\"{root}\"")
+    else:
+        ctx.item(v, "kept", ("root",), "")
+
+
 def h_ip_part(ctx: _Ctx, v: LegacyValue) -> None:
-    ctx.item(v, "changed", ("extra",), "xend put ip= on the kernel command line; so does "
-             "the migrated extra=")
+    if _extra_has(ctx, "ip"):
+        ctx.item(v, "dropped", (), "extra= already has ip=: xend did not add its own")
+    elif ctx.value("ip", "") or ctx.value("dhcp", "off") != "off":
+        ctx.item(v, "changed", ("extra",), "xend put ip=IP:NFS:GW:MASK:HOST:IF:DHCP on the "
+                 "kernel command line; so does the migrated extra=")
+    else:
+        ctx.item(v, "dropped", (), "only used with ip= or dhcp=, which are not set")
 
 
 def h_nfs(ctx: _Ctx, v: LegacyValue) -> None:
-    ctx.item(v, "changed", ("root", "extra"), "xend built root=/dev/nfs nfsroot=...; the "
-             "migrated root=/extra= carry it")
+    if not ctx.value("nfs_root"):
+        ctx.item(v, "dropped", (), "only used with nfs_root=, which is not set"
+                 if v.name == "nfs_server" else "empty")
+        return
+    if not ctx.value("nfs_server"):
+        raise _Bad("nfs_root without nfs_server: xend refused to start the guest "
+                   "('Must set nfs root and nfs server')")
+    hint = "" if ctx.inp.get("root") is not None else (
+        "; xend added no root=: set root=\"/dev/nfs\" if the kernel needs it")
+    ctx.item(v, "changed", ("extra",), "xend put nfsroot=SERVER:PATH on the kernel command "
+             "line; so does the migrated extra=" + hint)
 
 
 # runtime state xend recorded in (domain ...) SXP; never configuration
@@ -474,7 +588,6 @@ _XM_CREATE_OPTIONS = (
 
 def _rules() -> dict[str, Handler]:
     hvm_bool = keep(as_bool, hvm_only=True)
-    no_daemon = "xl has no daemon; start guests at boot with the xendomains service"
     table: list[tuple[str, Handler]] = [
         ("name", keep(as_str)),
         ("builder", h_builder),
@@ -485,7 +598,7 @@ def _rules() -> dict[str, Handler]:
         ("memory_sharing", drop("memory sharing (tmem/paging) is not configured through xl")),
         ("vcpus", keep(as_int)),
         ("vcpu_avail", h_vcpu_avail),
-        ("cpus", keep(as_str_or_list)),
+        ("cpus", h_cpus),
         ("cpu", h_cpu),
         ("cpu_cap", rename("cap", as_int)),
         ("cpu_weight", h_cpu_weight),
@@ -496,15 +609,15 @@ def _rules() -> dict[str, Handler]:
         ("kernel", h_kernel),
         ("ramdisk", keep(as_str)),
         ("loader", h_loader),
-        ("root", keep(as_str)),
+        ("root", h_root),
         ("extra", keep(as_str)),
         ("features", drop("xl negotiates PV features itself; there is no features= key")),
         ("on_poweroff", h_action),
         ("on_reboot", h_action),
         ("on_crash", h_action),
         ("restart", h_restart),
-        ("on_xend_start", drop(no_daemon)),
-        ("on_xend_stop", drop(no_daemon + " (it saves or shuts down guests)")),
+        ("on_xend_start", h_on_xend),
+        ("on_xend_stop", h_on_xend),
         ("disk", _device_list("disk", dev.convert_disk)),
         ("vif", _device_list("vif", dev.convert_vif)),
         ("vfb", h_vfb),
@@ -514,7 +627,7 @@ def _rules() -> dict[str, Handler]:
         ("ioports", keep(as_str_or_list)),
         ("irq", h_irq),
         ("vif2", drop("netchannel2 was never supported by xl")),
-        ("nics", drop("deprecated in xend already; list one vif entry per NIC")),
+        ("nics", h_nics),
         ("vscsi", drop("xl has no PV SCSI (pvscsi); pass the disk with disk= or pci=")),
         ("vusb", decide("PV USB: rewrite as usbctrl=[...] and usbdev=[...]")),
         ("blkif", drop("driver domains: the backend domain needs no flag in xl; "
@@ -536,7 +649,7 @@ def _rules() -> dict[str, Handler]:
         ("serial", keep(as_str_or_list, hvm_only=True)),
         ("monitor", drop("the qemu monitor is xl's own (device_model_args for extras)")),
         ("monitor_path", drop("the qemu monitor is xl's own (device_model_args for extras)")),
-        ("localtime", hvm_bool),
+        ("localtime", keep(as_bool)),  # make_config: every guest (wallclock offset)
         ("rtc_timeoffset", keep(as_int, hvm_only=True)),
         ("keymap", ignore_pv_part),
         ("usb", hvm_bool),
@@ -623,23 +736,47 @@ def _pv_vfb(ctx: _Ctx) -> None:
 
 
 def _cmdline(ctx: _Ctx) -> None:
-    """ip=/nfs_* keys: the kernel command line xend built (create.py preprocess_*)."""
-    ip = ctx.value("ip", "")
-    dhcp = ctx.value("dhcp", "off")
-    nfs_server, nfs_root = ctx.value("nfs_server"), ctx.value("nfs_root")
+    """ip=/nfs_* keys: the kernel command line xend built.  create.py prepends
+    ``nfsroot=S:P`` to extra; XendConfig then prepends ``ip=...`` and ``root=R``
+    unless extra has them: "root=R ip=... nfsroot=S:P extra".  xl builds
+    "root=R extra", so extra= gets "ip=... nfsroot=S:P extra"."""
     extra = ctx.out.get("extra")
     words = [extra] if isinstance(extra, str) and extra else []
+    nfs_server, nfs_root = ctx.value("nfs_server"), ctx.value("nfs_root")
     if nfs_root and nfs_server:
-        words.insert(0, f"nfsroot={nfs_server}:{nfs_root}")
-        if "root" not in ctx.out:
-            ctx.out["root"] = "/dev/nfs"
-    if ip or dhcp != "off":
+        words.insert(0, f"nfsroot={as_str(nfs_server)}:{as_str(nfs_root)}")
+    ip, dhcp = ctx.value("ip", ""), ctx.value("dhcp", "off")
+    if (ip or dhcp != "off") and not _extra_has(ctx, "ip"):
         fields = [ip, nfs_server or "127.0.255.255", ctx.value("gateway", ""),
                   ctx.value("netmask", ""), ctx.value("hostname", ""),
                   ctx.value("interface", "eth0"), dhcp]
-        words.insert(0, "ip=" + ":".join(as_str(f) for f in fields))
+        text = ":".join(as_str(f) for f in fields)
+        words.insert(0, "ip=" + (text[3:] if text.startswith("ip=") else text))
     if words != ([extra] if isinstance(extra, str) and extra else []):
         ctx.out["extra"] = " ".join(words)
+
+
+# xend's defaults where xl's differ (create.py gopts, XendConfig._defaults,
+# image.py): written when the source leaves the key out.  key, HVM only, value, why
+_XEND_DEFAULTS: tuple[tuple[str, bool, XlValue, str], ...] = (
+    ("memory", False, 128, "xend's default was 128 MB (xl's is 32 MB)"),
+    ("on_crash", False, "restart", "xend restarted a crashed guest by default "
+     "(xl destroys it)"),
+    ("boot", True, "c", "xend booted HVM guests from the hard disk only by default "
+     "(xl's default is \"cd\")"),
+    ("vnc", True, 0, "xend started qemu with -nographic unless vnc= was set "
+     "(xl's default is a VNC display)"),
+)
+
+
+def _xend_defaults(ctx: _Ctx) -> None:
+    for key, hvm_only, value, why in _XEND_DEFAULTS:
+        if key in ctx.out or ctx.inp.get(key) is not None or (hvm_only and not ctx.hvm):
+            continue
+        if key == "vnc" and (ctx.inp.get("vfb") is not None or ctx.inp.get("nographic")):
+            continue
+        ctx.out[key] = value
+        ctx.report.append(ReportItem(key, "added", (key,), f"not in the source: {why}"))
 
 
 # xl.cfg keys written first, in this order; the rest follow the source order
@@ -657,8 +794,10 @@ def migrate(inp: LegacyInput, new_uuid: Callable[[], str] | None = None) -> Migr
             handler(ctx, v)
         except _Bad as exc:
             ctx.error(v, str(exc))
-    _pv_vfb(ctx)
-    _cmdline(ctx)
+    for finish in (_pv_vfb, _cmdline, _nics):
+        with contextlib.suppress(_Bad):  # the key's own handler reported the value
+            finish(ctx)
+    _xend_defaults(ctx)
     if "uuid" not in ctx.out and new_uuid is not None:
         ctx.out["uuid"] = new_uuid()
         ctx.report.append(ReportItem("uuid", "added", ("uuid",),

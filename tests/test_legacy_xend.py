@@ -1,0 +1,176 @@
+"""What xend did with an xm key, and what the migrated xl.cfg says: the rows
+whose meaning depends on xend's defaults and its kernel command line.
+
+Facts from Xen's tools/python/xen/xm/create.py (3.1 and 4.4: gopts defaults,
+configure_vifs, configure_vfbs, preprocess_ip / preprocess_nfs, make_config)
+and xend/XendConfig.py (_defaults, the cpu/cpus merge, update_with_image_sxp).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from xl_py.settings.legacy import from_xm, migrate
+from xl_py.syntax.xm import read_xm
+
+UUID = "00000000-0000-4000-8000-00000000abcd"
+
+
+def mig(text: str) -> Any:
+    return migrate(from_xm(read_xm("name = 'g'\n" + text, "t.cfg")), lambda: UUID)
+
+
+def rows(m: Any) -> dict[str, tuple[str, tuple[str, ...], str]]:
+    return {r.key: (r.status, r.xl, r.detail) for r in m.report}
+
+
+def entries(m: Any) -> dict[str, object]:
+    return {k: v for k, v in m.entries if k not in ("type", "name", "uuid")}
+
+
+# ---- xend's defaults where xl's differ
+
+
+def test_pv_defaults_memory_and_on_crash() -> None:
+    m = mig("kernel = '/k'\n")
+    assert m.errors == ()
+    assert entries(m) == {"kernel": "/k", "memory": 128, "on_crash": "restart"}
+    r = rows(m)
+    assert r["memory"] == ("added", ("memory",),
+                           "not in the source: xend's default was 128 MB (xl's is 32 MB)")
+    assert r["on_crash"] == ("added", ("on_crash",), "not in the source: xend restarted a "
+                             "crashed guest by default (xl destroys it)")
+
+
+def test_hvm_defaults_boot_disk_only_and_no_display() -> None:
+    m = mig("builder = 'hvm'\nmemory = 256\non_crash = 'destroy'\n")
+    assert entries(m) == {"memory": 256, "on_crash": "destroy", "boot": "c", "vnc": 0}
+    r = rows(m)
+    assert r["boot"] == ("added", ("boot",), "not in the source: xend booted HVM guests from "
+                         "the hard disk only by default (xl's default is \"cd\")")
+    assert r["vnc"] == ("added", ("vnc",), "not in the source: xend started qemu with "
+                        "-nographic unless vnc= was set (xl's default is a VNC display)")
+
+
+@pytest.mark.parametrize("text", ["restart = 'onreboot'\n", "on_crash = 'preserve'\n"])
+def test_on_crash_default_only_when_nothing_sets_it(text: str) -> None:
+    m = mig("memory = 64\n" + text)
+    assert "on_crash" not in {r.key for r in m.report if r.status == "added"}
+
+
+def test_hvm_sdl_only_keeps_vnc_off_and_nographic_needs_nothing() -> None:
+    assert entries(mig("builder = 'hvm'\nmemory = 64\nboot = 'd'\nsdl = 1\n"))["vnc"] == 0
+    assert "vnc" not in entries(mig("builder = 'hvm'\nmemory = 64\nnographic = 1\n"))
+
+
+# ---- vcpu placement
+
+
+def test_cpu_pins_every_vcpu() -> None:
+    m = mig("memory = 64\nvcpus = 2\ncpu = 2\ncpus = '4-5'\n")
+    assert entries(m)["cpus"] == "2,4-5"
+    r = rows(m)
+    assert r["cpu"] == ("changed", ("cpus",), "xend pinned every vcpu to CPU 2 (added to "
+                        "cpus=): cpus=\"2,4-5\"")
+    assert r["cpus"] == ("changed", ("cpus",), "merged with cpu= (see cpu)")
+
+
+def test_cpu_with_a_cpus_list_is_an_error() -> None:
+    m = mig("memory = 64\ncpu = 2\ncpus = ['4']\n")
+    assert [d.message for d in m.errors] == [
+        "cpu: cpu=2 with a list cpus=: xend refused the pair"]
+
+
+def test_xend31_integer_cpu_list_is_one_set_for_every_vcpu() -> None:
+    m = mig("memory = 64\nvcpus = 4\ncpus = [0, 1]\n")
+    assert entries(m)["cpus"] == "0,1"
+    assert rows(m)["cpus"] == ("changed", ("cpus",), "xend 3.1 pinned every vcpu to the "
+                               "listed CPUs: cpus=\"0,1\" (xl's list form pins one vcpu per "
+                               "item)")
+    assert entries(mig("memory = 64\ncpus = ['0', '1']\n"))["cpus"] == ["0", "1"]
+
+
+def test_localtime_applies_to_pv_guests_too() -> None:
+    m = mig("memory = 64\nlocaltime = 1\n")
+    assert entries(m)["localtime"] == 1
+    assert rows(m)["localtime"] == ("kept", ("localtime",), "")
+
+
+# ---- the kernel command line
+
+
+def test_root_prefix_is_stripped_as_xend_did() -> None:
+    m = mig("memory = 64\nroot = 'root=/dev/xvda1 ro'\n")
+    assert entries(m)["root"] == "/dev/xvda1 ro"
+    assert rows(m)["root"] == ("changed", ("root",),
+                               "leading 'root=' removed as xend did: root=\"/dev/xvda1 ro\"")
+
+
+def test_root_and_ip_give_way_to_extra() -> None:
+    m = mig("memory = 64\nroot = '/dev/xvda1'\nip = '10.0.0.2'\n"
+            "extra = 'ro root=LABEL=/ ip=dhcp'\n")
+    assert "root" not in entries(m)
+    assert entries(m)["extra"] == "ro root=LABEL=/ ip=dhcp"
+    r = rows(m)
+    assert r["root"] == ("dropped", (), "extra= already has root=: xend left this root= off "
+                         "the kernel command line, and so does the migration")
+    assert r["ip"] == ("dropped", (), "extra= already has ip=: xend did not add its own")
+
+
+def test_nfsroot_in_extra_does_not_drop_root() -> None:
+    m = mig("memory = 64\nroot = '/dev/nfs'\nextra = 'nfsroot=10.0.0.1:/x'\n")
+    assert entries(m)["root"] == "/dev/nfs"
+
+
+def test_nfs_root_without_server_is_refused_as_xend_did() -> None:
+    m = mig("memory = 64\nnfs_root = '/export/g'\n")
+    assert [d.format() for d in m.errors] == [
+        "t.cfg:3:1: error: nfs_root: nfs_root without nfs_server: xend refused to start the "
+        "guest ('Must set nfs root and nfs server')\n"
+        "    3 | nfs_root = '/export/g'\n"
+        "      | ^^^^^^^^^^^^^^^^^^^^^^"]
+
+
+def test_ip_keys_without_ip_or_dhcp_do_nothing() -> None:
+    m = mig("memory = 64\nnetmask = '255.0.0.0'\nnfs_server = '10.0.0.1'\n")
+    assert "extra" not in entries(m)
+    r = rows(m)
+    assert r["netmask"] == ("dropped", (), "only used with ip= or dhcp=, which are not set")
+    assert r["nfs_server"] == ("dropped", (), "only used with nfs_root=, which is not set")
+
+
+# ---- devices and the xend daemon
+
+
+def test_nics_adds_the_vifs_xend_added() -> None:
+    m = mig("memory = 64\nvif = ['bridge=xenbr1']\nnics = 3\n")
+    assert entries(m)["vif"] == ["bridge=xenbr1", "", ""]
+    assert rows(m)["nics"] == ("changed", ("vif",), "xend added 2 vif entry(ies) with default "
+                               "settings to reach 3 NICs; so does the migrated vif=")
+    m = mig("memory = 64\nnics = 1\nvif = ['', '']\n")
+    assert entries(m)["vif"] == ["", ""]
+    assert rows(m)["nics"] == ("dropped", (), "deprecated; vif= already lists 2 NIC(s)")
+
+
+def test_top_level_keymap_goes_into_every_vfb_without_one() -> None:
+    m = mig("memory = 64\nkeymap = 'de'\nvfb = ['type=vnc', 'type=sdl,keymap=fr']\n")
+    assert entries(m)["vfb"] == ["vnc=1,keymap=de", "sdl=1,keymap=fr"]
+    assert rows(m)["keymap"] == ("changed", ("vfb",),
+                                 "added to each vfb spec without keymap=, as xend did")
+
+
+@pytest.mark.parametrize(("text", "detail"), [
+    ("on_xend_start = 'start'", "xend started this guest with itself; with xl, link the config "
+     "into /etc/xen/auto/ so the xendomains service starts it at boot"),
+    ("on_xend_stop = 'suspend'", "xend's stop saved this guest; with xl, the xendomains "
+     "service saves the guests in /etc/xen/auto/ (XENDOMAINS_SAVE=)"),
+    ("on_xend_stop = 'shutdown'", "xend's stop shut this guest down; with xl, the xendomains "
+     "service does so for the guests in /etc/xen/auto/ (XENDOMAINS_SAVE= empty)"),
+    ("on_xend_start = 'ignore'", "xl has no daemon: nothing starts or stops the guest on its "
+     "own, as with xend's default"),
+])
+def test_xend_start_and_stop_actions_say_what_replaces_them(text: str, detail: str) -> None:
+    m = mig("memory = 64\n" + text + "\n")
+    assert rows(m)[text.split()[0]] == ("dropped", (), detail)
