@@ -4,6 +4,7 @@
 kernel = "/boot/vmlinuz-2.6.18-8.el5xen"
 ramdisk = "/boot/initrd-2.6.18-8.el5xen.img"
 name = "diskless01"
+vcpus = 1
 vif = [ 'mac=00:16:3e:4a:2b:10, bridge=xenbr0' ]
 ip = "192.168.10.21"
 netmask = "255.255.255.0"
