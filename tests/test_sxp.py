@@ -42,6 +42,8 @@ def test_structure_and_lookup() -> None:
     (r'"dq \"x\""', 'dq "x"'), (r"'back\\slash'", "back\\slash"),
     (r"'\q'", "\\"),  # xend drops the character of an unknown escape
     (r"'\0'", "\0"), ("'multi\nline'", "multi\nline"),
+    # xend was Python 2: repr() wrote UTF-8 bytes as \xHH (or \ooo) escapes
+    (r"'caf\xc3\xa9 \303\251'", "café é"), (r"'x\xe9y'", "xéy"),  # Latin-1: one per byte
 ])
 def test_xend_string_escapes(literal: str, value: str) -> None:
     assert atoms(parse_sxp(f"(k {literal})").root()) == ["k", value]
@@ -124,3 +126,25 @@ def test_first_error_is_the_grammars(text: str) -> None:
     with pytest.raises(ConfigSyntaxError) as slow:
         parse_sxp(text, "e.sxp", fast=False)
     assert str(fast.value) == str(slow.value)
+
+
+from fuzzing import examples  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SXP_ALPHABET = st.sampled_from([*"()'\"\\# \n\tabx0179[]{};<>", "\\x", "é", "\x00"])
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(SXP_ALPHABET, max_size=40).map("".join))
+def test_any_input_parses_or_gives_a_positioned_error(text: str) -> None:
+    """Never a traceback: a tree, or a ConfigSyntaxError with file:line:col."""
+    try:
+        fast = parse_sxp(text, "h.sxp")
+    except ConfigSyntaxError as exc:
+        assert str(exc).startswith("h.sxp:")
+        with pytest.raises(ConfigSyntaxError) as slow:
+            parse_sxp(text, "h.sxp", fast=False)
+        assert str(slow.value) == str(exc)
+    else:
+        assert fast.items == parse_sxp(text, "h.sxp", fast=False).items

@@ -4,26 +4,42 @@
 (``/var/lib/xend/domains/*/config.sxp``, ``xm list --long``) carry:
 
 * top-level ``(key value)`` pairs named like the xm keys (``bootloader_args`` is
-  xm's ``bootargs``);
+  xm's ``bootargs``, ``pool_name`` its ``pool``); ``(backend (blkif))`` is xm's
+  ``blkif=1``; ``(cpus ((0 2) (1 3)))`` is one CPU set per vcpu (xend 3.3+ wrote
+  ``(cpus (() ()))``, "no pinning", into every domain);
+* xend 3.1+'s XenAPI record fields (``name_label``, ``VCPUs_max``,
+  ``PV_kernel``, ``HVM_boot_params`` …): copies of the legacy keys, which xend
+  read in preference; used only where the legacy key is missing;
 * ``(image (linux|hvm ...))``: the builder, and inside it ``kernel ramdisk
-  args(-> extra) root ip loader device_model`` and the HVM / display keys;
-  ``(cdrom path)`` (xend 3.0) becomes an HVM cdrom disk;
-* ``(device (vbd|tap|tap2 (uname)(dev)(mode)(backend)))`` -> ``disk``,
-  ``(device (vif ...))`` -> ``vif``, ``(device (pci (dev (domain)(bus)(slot)
-  (func)(vslot))...))`` -> ``pci``, ``(device (vfb ...))`` -> ``vfb``;
-  ``vkbd`` and ``console`` devices are implied by xl;
+  args(-> extra) root loader device_model`` and the HVM / display keys; ``(ip
+  CLIENT:SERVER:GW:MASK:HOST:IF:AUTOCONF)`` is the finished ``ip=`` value,
+  which xend put before the args (unless they had ``ip=``); ``(cdrom path)``
+  (xend 3.0) becomes an HVM cdrom disk; an empty value means "not set";
+* ``(device (vbd|tap|tap2 (uname)(dev)(mode)(backend)))`` -> ``disk``
+  (``tapdisk_uname`` wins over the blktap2 ``phy:`` device),
+  ``(device (vif ...))`` -> ``vif`` (a running domain's ``(rate BYTES,USECS)``
+  becomes xl's ``BYTESB/s@USECSus``), ``(device (pci (dev (domain)(bus)(slot)
+  (func)(vdevfn)(opts (k v))...)))`` -> ``pci`` (numbers are hex, as xend read
+  them), ``(device (ioports (from)(to)))`` -> ``ioports``, ``(device (irq
+  (irq)))`` -> ``irq``, ``(device (vfb ...))`` -> ``vfb`` for PV guests; an HVM
+  guest's vfb is its qemu display (image.py), so its keys become the top-level
+  ``vnc``/``sdl``/… keys and win over the image's; ``vkbd`` and ``console``
+  devices are implied by xl;
 * runtime state xend recorded (``domid state cpu_time start_time`` …),
   reported as ignored.
 
-When a bootloader is set, ``kernel``/``ramdisk``/``args`` in the image are the
-files pygrub extracted for the last boot: they are dropped, not migrated.
+With a bootloader, xend handed ``kernel``/``ramdisk``/``args`` to it
+(``--kernel= --ramdisk= --args=``), as xl does: they are kept.  Only the copies
+pygrub extracted for the last boot (``.../boot_kernel.XXXX``; xend 3.0 stored
+them in the image) are dropped, with the args that came with them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from xl_py.errors import ConfigValueError, Diagnostic
+from xl_py.errors import ConfigValueError, Diagnostic, Severity
 from xl_py.settings.legacy import RUNTIME, LegacyInput, LegacyValue
 from xl_py.syntax.sxp import SxpAtom, SxpDocument, SxpList
 
@@ -34,6 +50,24 @@ _IMAGE_RENAMES = {"args": "extra"}
 _DISK_DEVICES = ("vbd", "tap", "tap2")
 _IMPLIED_DEVICES = {"vkbd": "xl adds the keyboard with the vfb",
                     "console": "xl always gives the guest console 0"}
+# XenAPI record field -> the legacy key xend wrote next to it (XendConfig.to_sxp)
+_XENAPI_TWINS = {
+    "name_label": "name", "VCPUs_max": "vcpus", "actions_after_shutdown": "on_poweroff",
+    "actions_after_reboot": "on_reboot", "actions_after_crash": "on_crash",
+    "PV_bootloader": "bootloader", "PV_bootloader_args": "bootloader_args",
+    "Description": "description",
+}
+# XenAPI record fields the legacy keys and the image carry (or bookkeeping)
+_XENAPI_RECORD = frozenset({
+    "PV_kernel", "PV_ramdisk", "PV_args", "HVM_boot_policy", "HVM_boot_params",
+    "VCPUs_at_startup", "VCPUs_live", "is_a_template", "auto_power_on", "user_version",
+    "name_description", "tools_version", "resident_on", "PCI_bus", "actions_after_suspend",
+})
+# the vfb keys xend read (vfbif CONFIG_ENTRIES, image.py); the rest is runtime
+_VFB_KEYS = ("type", "vnc", "sdl", "vncunused", "vncdisplay", "vnclisten", "vncpasswd",
+             "display", "xauthority", "keymap", "opengl", "videoram", "serial", "monitor")
+_EXTRACTED = ("boot_kernel.", "boot_ramdisk.")
+_UNLIMITED_RATE = 0xFFFFFFFF
 
 
 def _scalar(node: SxpList) -> str | None:
@@ -53,40 +87,82 @@ class _Flattener:
         self.list_spans: dict[str, tuple[int, int]] = {}
         self.diags: list[Diagnostic] = []
         self.cdroms: list[tuple[str, SxpList]] = []
+        self.vfbs: list[tuple[dict[str, str], SxpList]] = []
+        self.twins: list[tuple[str, str, SxpList]] = []
+        self.record: list[SxpList] = []
+        self.ip: tuple[str, SxpList] | None = None
+        self.seen: set[str] = set()
 
-    def put(self, key: str, value: Any, node: SxpList) -> None:
-        if key not in self.values:
+    def put(self, key: str, value: Any, node: SxpList, *, override: bool = False) -> None:
+        if override or key not in self.values:
             self.values[key] = LegacyValue(key, value, node.start, node.end)
 
     def append(self, key: str, spec: str, node: SxpList) -> None:
         self.lists.setdefault(key, []).append(spec)
         self.list_spans.setdefault(key, (node.start, node.end))
 
+    def diag(self, severity: Severity, node: SxpList | SxpAtom, message: str,
+             expected: str | None = None) -> None:
+        end = node.end if severity == "error" else node.start + 1
+        self.diags.append(Diagnostic(severity, message, self.doc.source, node.start, end,
+                                     expected=expected, code="sxp"))
+
     def warn(self, node: SxpList, message: str) -> None:
-        self.diags.append(Diagnostic("warning", message, self.doc.source, node.start,
-                                     node.start + 1, code="sxp"))
+        self.diag("warning", node, message)
+
+    # ------------------------------------------------------------------ top level
 
     def top(self, root: SxpList) -> None:
         for node in root.children():
             name = node.name or ""
-            if name == "image":
-                self.image(node)
-            elif name == "device":
-                self.device(node)
-            elif name == "vcpus_params":  # xend 3.1+: ((weight 256) (cap 0))
-                self.vcpus_params(node)
-            elif name == "rtc":  # (rtc (timeoffset N))
-                offset = node.text("timeoffset")
-                if offset is not None:
-                    self.put("rtc_timeoffset", offset, node)
+            self.seen.add(name)
+            handler = _TOP_HANDLERS.get(name)
+            if handler is not None:
+                handler(self, node)
+            elif name in _XENAPI_TWINS:
+                self.twins.append((name, _XENAPI_TWINS[name], node))
+            elif name in _XENAPI_RECORD:
+                self.record.append(node)
             elif name in RUNTIME:
                 self.put(name, _scalar(node), node)
             else:
-                value = _scalar(node)
-                if value is None:
-                    self.warn(node, f"({name} ...) has structure xl_py does not read; skipped")
-                    continue
-                self.put(_TOP_RENAMES.get(name, name), value, node)
+                self.pair(name, node)
+
+    def pair(self, name: str, node: SxpList) -> None:
+        value = _scalar(node)
+        if value is None:
+            self.warn(node, f"({name} ...) has structure xl_py does not read; skipped")
+        elif name in ("bootloader", "description") and not value:
+            self.diag("note", node, f"({name} '') is xend's 'no {name}': not written")
+        else:
+            self.put(_TOP_RENAMES.get(name, name), value, node)
+
+    def cpus(self, node: SxpList) -> None:
+        """``(cpus "0-3")``; ``(cpus ((0 2) (1 3)))`` one set per vcpu; ``(cpus (1 3))``
+        xend 3.1's one set of integers for every vcpu."""
+        value = _scalar(node)
+        if value is not None:
+            self.put("cpus", value, node)
+            return
+        if len(node.items) != 2 or not isinstance(node.items[1], SxpList):
+            self.warn(node, "(cpus ...) is neither a CPU list nor one list per vcpu; skipped")
+            return
+        inner = node.items[1].items
+        if all(isinstance(i, SxpAtom) for i in inner):
+            self.put("cpus", [int(i.text) if i.text.isdigit() else i.text
+                              for i in inner if isinstance(i, SxpAtom)], node)
+            return
+        sets = [",".join(a.text for a in i.items if isinstance(a, SxpAtom))
+                if isinstance(i, SxpList) else i.text for i in inner]
+        if any(sets):  # all empty: xend's "no pinning"
+            self.put("cpus", [s or "all" for s in sets], node)
+
+    def backend(self, node: SxpList) -> None:
+        """``(backend (blkif))``: create.py's blkif=1 / netif=1."""
+        for item in node.items[1:]:
+            kind = item.name if isinstance(item, SxpList) else item.text
+            if kind in ("blkif", "netif"):
+                self.put(kind, "1", node)
 
     def vcpus_params(self, node: SxpList) -> None:
         names = {"weight": "cpu_weight", "cap": "cpu_cap"}
@@ -94,63 +170,197 @@ class _Flattener:
             if pair.name in names and _scalar(pair) is not None:
                 self.put(names[pair.name], _scalar(pair), pair)
 
+    def rtc(self, node: SxpList) -> None:
+        offset = node.text("timeoffset")
+        if offset is not None:
+            self.put("rtc_timeoffset", offset, node)
+
+    # ------------------------------------------------------------------ image
+
     def image(self, node: SxpList) -> None:
         for kind in node.children():
             builder = kind.name or ""
             self.put("builder", builder, kind)
             for child in kind.children():
-                key = child.name or ""
-                value = _scalar(child)
-                if key == "cdrom" and value:
-                    self.cdroms.append((f"file:{value},hdc:cdrom,r", child))
-                elif key == "notes":  # ELF notes xend read from the kernel: state
-                    self.put("notes", None, child)
-                elif value is not None:
-                    self.put(_IMAGE_RENAMES.get(key, key), value, child)
-                else:
-                    self.warn(child, f"(image ({builder} ({key} ...))) not read; skipped")
+                self.image_key(builder, child)
+
+    def image_key(self, builder: str, child: SxpList) -> None:
+        key = child.name or ""
+        value = _scalar(child)
+        if key == "notes":  # ELF notes xend read from the kernel: state
+            self.put("notes", None, child)
+        elif key == "pci" and value is None:
+            return  # HVM platform copy of the (device (pci ...)) list
+        elif value is None:
+            self.warn(child, f"(image ({builder} ({key} ...))) not read; skipped")
+        elif not value:
+            return  # xend: an empty image value is an unset one
+        elif key == "cdrom":
+            self.cdroms.append((f"file:{value},hdc:cdrom,r", child))
+        elif key == "ip":
+            self.ip = (value, child)
+        elif key == "vcpus":  # xend 2.0 / 3.0: the image's vcpus won
+            self.put("vcpus", value, child, override=True)
+        else:
+            self.put(_IMAGE_RENAMES.get(key, key), value, child)
+
+    # ------------------------------------------------------------------ devices
 
     def device(self, node: SxpList) -> None:
         for spec in node.children():
             kind = spec.name or ""
-            fields = {c.name or "": _scalar(c) for c in spec.children()}
-            if kind in _DISK_DEVICES:
-                disk = ",".join([fields.get("uname") or "", fields.get("dev") or "",
-                                 fields.get("mode") or "r"])
-                backend = fields.get("backend")
-                self.append("disk", disk + (f",{backend}" if backend not in (None, "0") else ""),
-                            spec)
-            elif kind == "vif":
-                keep = ("mac", "bridge", "script", "type", "ip", "vifname", "rate", "model")
-                parts = [f"{k}={fields[k]}" for k in keep if fields.get(k)]
-                if fields.get("backend") not in (None, "0"):
-                    parts.append(f"backend={fields['backend']}")
-                self.append("vif", ",".join(parts), spec)
-            elif kind == "pci":
-                for dev in spec.children("dev"):
-                    self.append("pci", _pci_bdf(dev), dev)
-            elif kind == "vfb":
-                parts = [f"{k}={v}" for k, v in fields.items() if v is not None
-                         and k not in ("location", "uuid")]
-                self.append("vfb", ",".join(parts), spec)
+            handler = _DEVICE_HANDLERS.get(kind)
+            if handler is not None:
+                handler(self, spec)
             elif kind in _IMPLIED_DEVICES:
                 continue
             else:
                 self.warn(spec, f"(device ({kind} ...)) has no xl equivalent; skipped")
 
+    def disk(self, spec: SxpList) -> None:
+        fields = _fields(spec)
+        uname = fields.get("tapdisk_uname") or fields.get("uname") or ""
+        disk = ",".join([uname, fields.get("dev") or "", fields.get("mode") or "r"])
+        backend = fields.get("backend")
+        self.append("disk", disk + (f",{backend}" if backend not in (None, "0") else ""), spec)
+
+    def vif(self, spec: SxpList) -> None:
+        fields = _fields(spec)
+        keep = ("mac", "bridge", "script", "type", "ip", "vifname", "rate", "model")
+        rate = fields.get("rate")
+        if rate and re.fullmatch(r"\d+,\d+", rate):
+            fields["rate"] = self.xenstore_rate(rate, spec)
+        parts = [f"{k}={fields[k]}" for k in keep if fields.get(k)]
+        if fields.get("backend") not in (None, "0"):
+            parts.append(f"backend={fields['backend']}")
+        self.append("vif", ",".join(parts), spec)
+
+    def xenstore_rate(self, rate: str, spec: SxpList) -> str:
+        """A running domain's ``BYTES,USECS`` (netif.parseRate) as xl's rate."""
+        per_interval, usecs = (int(n) for n in rate.split(","))
+        if usecs == 0 or per_interval >= _UNLIMITED_RATE:
+            self.diag("note", spec, f"vif rate {rate} is xend's 'unlimited': no rate= written")
+            return ""
+        per_second, rest = divmod(per_interval * 1_000_000, usecs)
+        if rest:
+            self.diag("note", spec, f"vif rate {rate} ({per_interval} bytes per {usecs} us) "
+                      f"rounded to {per_second} bytes/s")
+        return f"{per_second}B/s@{usecs}us"
+
+    def pci(self, spec: SxpList) -> None:
+        for dev in spec.children("dev"):
+            bdf = _pci_bdf(self, dev)
+            if bdf is not None:
+                self.append("pci", bdf, dev)
+
+    def ioports(self, spec: SxpList) -> None:
+        """``(ioports (from 0x2f8) (to 0x2ff))``: iopif.parse_ioport (0x = hex, else
+        decimal) -> xl's hex ``2f8-2ff``."""
+        ends = []
+        for key in ("from", "to"):
+            number = _number(self, spec.value(key), spec, key, 0)
+            if number is None:
+                return
+            ends.append(f"{number:x}")
+        self.append("ioports", "-".join(ends), spec)
+
+    def irq(self, spec: SxpList) -> None:
+        number = _number(self, spec.value("irq"), spec, "irq", 10)
+        if number is not None:
+            self.append("irq", str(number), spec)
+
+    def vfb(self, spec: SxpList) -> None:
+        fields = _fields(spec)
+        self.vfbs.append(({k: v for k, v in fields.items() if k in _VFB_KEYS and v is not None},
+                          spec))
+
+    # ------------------------------------------------------------------ result
+
+    def finish(self) -> None:
+        hvm = (self.values.get("builder") is not None
+               and self.values["builder"].value in ("hvm", "vmx"))
+        for fields, spec in self.vfbs:
+            if hvm:
+                self.hvm_display(fields, spec)
+            else:
+                self.append("vfb", ",".join(f"{k}={v}" for k, v in fields.items()), spec)
+        for _xenapi, legacy, node in self.twins:
+            if legacy in self.seen:
+                self.record.append(node)
+            else:
+                self.pair(legacy, node)
+        if self.record:
+            self.record.sort(key=lambda n: n.start)
+            names = ", ".join(dict.fromkeys(n.name or "" for n in self.record))
+            self.diag("note", self.record[0], f"not read: {names} (xend's XenAPI record "
+                      "fields; the legacy keys and the image of this file carry them)")
+        self.fold_ip()
+
+    def hvm_display(self, fields: dict[str, str], spec: SxpList) -> None:
+        """An HVM vfb is qemu's display (image.py parseDeviceModelArgs)."""
+        for key, value in fields.items():
+            if key == "type":
+                key, value = value, "1"
+            self.put(key, value, spec, override=True)
+
+    def fold_ip(self) -> None:
+        """``(ip ...)``: xend wrote "ip=VALUE ARGS" unless the args had ip=."""
+        if self.ip is None:
+            return
+        value, node = self.ip
+        extra = self.values.get("extra")
+        args = extra.value if extra is not None else ""
+        if re.search(r"ip=\S", args):
+            self.diag("note", node, "(ip ...) not used: the args already have ip=, as xend "
+                      "found too")
+            return
+        start, end = (extra.start, extra.end) if extra is not None else (node.start, node.end)
+        self.values["extra"] = LegacyValue("extra", f"ip={value} {args}".rstrip(), start, end)
+        self.diag("note", node, f"(ip ...) is the kernel's ip= parameter: extra= starts with "
+                  f"\"ip={value}\", as xend's command line did")
+
     def result(self) -> tuple[LegacyValue, ...]:
+        self.finish()
         for spec, node in self.cdroms:  # after the (device (vbd)) disks, as xend numbered them
             self.append("disk", spec, node)
-        out = dict(self.values)
+        out = _vcpus_first(self.values)
         for key, specs in self.lists.items():
             start, end = self.list_spans[key]
             out[key] = LegacyValue(key, specs, start, end)
-        if out.get("bootloader") is not None:
+        kernel = out.get("kernel")
+        if out.get("bootloader") is not None and kernel is not None and \
+                str(kernel.value).rsplit("/", 1)[-1].startswith(_EXTRACTED):
             for key in ("kernel", "ramdisk", "extra"):
                 v = out.get(key)
                 if v is not None:
                     out[key] = LegacyValue("bootloader:" + key, v.value, v.start, v.end)
         return tuple(out.values())
+
+
+def _vcpus_first(values: dict[str, LegacyValue]) -> dict[str, LegacyValue]:
+    """create.py wrote ``vcpu_avail`` before ``vcpus``; the mask is read after it."""
+    keys = list(values)
+    if "vcpu_avail" in keys and "vcpus" in keys[keys.index("vcpu_avail"):]:
+        keys.remove("vcpu_avail")
+        keys.insert(keys.index("vcpus") + 1, "vcpu_avail")
+    return {k: values[k] for k in keys}
+
+
+def _fields(spec: SxpList) -> dict[str, str | None]:
+    """A device's ``(key value)`` children; the last of a key wins (a dict in xend)."""
+    return {c.name or "": _scalar(c) for c in spec.children()}
+
+
+_TOP_HANDLERS = {
+    "image": _Flattener.image, "device": _Flattener.device, "cpus": _Flattener.cpus,
+    "vcpus_params": _Flattener.vcpus_params,  # xend 3.1+: ((weight 256) (cap 0))
+    "rtc": _Flattener.rtc, "backend": _Flattener.backend,
+}
+_DEVICE_HANDLERS = {
+    "vbd": _Flattener.disk, "tap": _Flattener.disk, "tap2": _Flattener.disk,
+    "vif": _Flattener.vif, "pci": _Flattener.pci, "ioports": _Flattener.ioports,
+    "irq": _Flattener.irq, "vfb": _Flattener.vfb,
+}
 
 
 def _lists(node: SxpList) -> list[SxpList]:
@@ -163,16 +373,60 @@ def _lists(node: SxpList) -> list[SxpList]:
     return out
 
 
-def _pci_bdf(dev: SxpList) -> str:
-    def num(key: str, width: int) -> str:
-        text = dev.text(key) or "0"
-        return f"{int(text, 0):0{width}x}"
+def _number(flat: _Flattener, atom: SxpAtom | None, owner: SxpList, key: str,
+            base: int) -> int | None:
+    """An integer field; ``base`` 16 (pci), 10 (irq) or 0 (``0x`` = hex, else
+    decimal, as iopif read ports).  None (and an error) when missing or bad."""
+    kind = {16: "a hex number", 10: "a decimal number"}.get(base, "a number (0x... for hex)")
+    if atom is None:
+        flat.diag("error", owner, f"({owner.name} ...) has no ({key} ...)",
+                  expected=f"({key} N) with N {kind}")
+        return None
+    text = atom.text.strip()
+    try:
+        if base == 0:
+            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        return int(text, base)
+    except ValueError:
+        flat.diag("error", atom, f"({key} {text}): not {kind}")
+        return None
 
-    bdf = f"{num('domain', 4)}:{num('bus', 2)}:{num('slot', 2)}.{int(dev.text('func') or '0', 0)}"
-    vslot = dev.text("vslot") or dev.text("requested_vslot")
-    if vslot and int(vslot, 0) not in (0, 0x100):
-        bdf += f"@{int(vslot, 0):x}"
-    return bdf
+
+def _pci_bdf(flat: _Flattener, dev: SxpList) -> str | None:
+    """``(dev (domain 0x0000) (bus 0x03) (slot 0x00) (func 0x1) (vdevfn 0x28)
+    (opts (msitranslate 1)))`` -> ``0000:03:00.1@5,msitranslate=1``.  xend read
+    the numbers as hex (pci_convert_sxp_to_dict); ``vdevfn`` is the guest's
+    devfn, 0x100 meaning "any slot"; xend 3.4's ``vslot`` was the slot itself."""
+    nums = {}
+    for key, default in (("domain", "0"), ("bus", None), ("slot", None), ("func", "0")):
+        atom = dev.value(key)
+        if atom is None and default is not None:
+            nums[key] = int(default)
+            continue
+        number = _number(flat, atom, dev, key, 16)
+        if number is None:
+            return None
+        nums[key] = number
+    bdf = f"{nums['domain']:04x}:{nums['bus']:02x}:{nums['slot']:02x}.{nums['func']:x}"
+    vslot = _vslot(flat, dev)
+    if vslot is not None:
+        bdf += f"@{vslot:x}"
+    opts = [f"{p.items[0].text}={p.items[1].text}" for o in dev.children("opts")
+            for p in _lists(o)[1:] if len(p.items) == 2
+            and isinstance(p.items[0], SxpAtom) and isinstance(p.items[1], SxpAtom)]
+    return ",".join([bdf, *opts])
+
+
+def _vslot(flat: _Flattener, dev: SxpList) -> int | None:
+    for key, is_devfn in (("vdevfn", True), ("vslot", False), ("requested_vslot", False)):
+        atom = dev.value(key)
+        if atom is None:
+            continue
+        number = _number(flat, atom, dev, key, 16)
+        if number is None or number & 0x100 or (not is_devfn and number == 0):
+            return None
+        return number >> 3 if is_devfn else number
+    return None
 
 
 def from_sxp(doc: SxpDocument) -> LegacyInput:
@@ -183,4 +437,5 @@ def from_sxp(doc: SxpDocument) -> LegacyInput:
                                   root.start, root.start + 1, expected="(vm ...) or (domain ...)")
     flat = _Flattener(doc)
     flat.top(root)
-    return LegacyInput(doc.source, "sxp", flat.result(), tuple(flat.diags))
+    values = flat.result()
+    return LegacyInput(doc.source, "sxp", values, tuple(flat.diags))

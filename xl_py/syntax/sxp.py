@@ -94,24 +94,41 @@ _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.?)", re.S)
 
 
 def unescape(body: str, src: Source, offset: int) -> str:
-    """xend's string escapes; ``offset`` is where ``body`` starts in ``src``."""
+    """xend's string escapes; ``offset`` is where ``body`` starts in ``src``.
 
-    def one(m: re.Match[str]) -> str:
-        code = m.group(1)
-        if code in _ESCAPES:
-            return _ESCAPES[code]
-        if code[:1] == "x":
-            return chr(int(code[1:], 16))
-        if code[:1].isdigit():
-            value = int(code, 8)
-            if value > 0xFF:
-                start = offset + m.start()
-                raise ConfigSyntaxError.at(
-                    f"invalid octal escape: out of range \\{code}", src, start, offset + m.end())
-            return chr(value)
-        return "\\"
+    ``\\xHH`` and ``\\ooo`` are bytes: xend was Python 2, whose ``repr`` wrote
+    the UTF-8 bytes of 'café' as ``'caf\\xc3\\xa9'``.  The bytes are decoded as
+    UTF-8 together with the literal text; where that fails (a Latin-1 file),
+    each escaped byte stands for the code point of its value."""
+    if "\\" not in body:
+        return body
+    parts: list[bytes] = []
+    pos = 0
+    for m in _ESCAPE.finditer(body):
+        parts.append(body[pos:m.start()].encode("utf-8", "surrogatepass"))
+        parts.append(_escape_bytes(m, src, offset))
+        pos = m.end()
+    parts.append(body[pos:].encode("utf-8", "surrogatepass"))
+    try:
+        return b"".join(parts).decode("utf-8")
+    except UnicodeDecodeError:
+        return _ESCAPE.sub(lambda m: _escape_bytes(m, src, offset).decode("latin-1"), body)
 
-    return _ESCAPE.sub(one, body) if "\\" in body else body
+
+def _escape_bytes(m: re.Match[str], src: Source, offset: int) -> bytes:
+    """One escape's bytes (an unknown escape keeps the backslash, as xend did)."""
+    code = m.group(1)
+    if code in _ESCAPES:
+        return _ESCAPES[code].encode()
+    if code[:1] == "x":
+        return bytes([int(code[1:], 16)])
+    if code[:1].isdigit():
+        value = int(code, 8)
+        if value > 0xFF:
+            raise ConfigSyntaxError.at(f"invalid octal escape: out of range \\{code}", src,
+                                       offset + m.start(), offset + m.end())
+        return bytes([value])
+    return b"\\"
 
 
 # the terminals of grammar/sxp.lark, for the fast scanner (same priorities)
