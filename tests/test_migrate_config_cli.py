@@ -369,3 +369,13 @@ def test_help_documents_skips_exit_status_and_report() -> None:
     assert "is skipped and the report says why" in text
     assert "Exit status: 0 when every file was converted or skipped, 1 when any failed." in text
     assert "skipped[{source, reason}]}" in text
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("", "xm"), ("# c\n\n  (vm (name a))", "sxp"), ("#x\n<domain type='xen'>", "xml"),
+    ("  \r\n name = 'a'", "xm"), ("\t# c\r\n\t<domain/>", "xml"), ("#!/usr/bin/python\n(", "sxp"),
+    ("# (not this)\nname = '('", "xm"),
+])
+def test_sniff_reads_str_and_bytes_alike(text: str, kind: str) -> None:
+    assert migrate_config.sniff(text) == kind
+    assert migrate_config.sniff(text.encode()) == kind

@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,18 +130,20 @@ class Options(Record):
 # --------------------------------------------------------------------------- conversion
 
 
-def sniff(text: str) -> str:
+_FIRST = re.compile(r"^[ \t\r\f\v]*([^\s#])", re.M)  # first char of the first code line
+_FIRST_BYTES = re.compile(_FIRST.pattern.encode(), re.M)
+_SNIFFED = {"(": "sxp", "<": "xml"}
+
+
+def sniff(text: str | bytes) -> str:
     """'sxp' when the first non-comment character is '(', 'xml' for '<', else 'xm'."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("("):
-            return "sxp"
-        if stripped.startswith("<"):
-            return "xml"
-        return "xm"
-    return "xm"
+    if isinstance(text, bytes):
+        code = _FIRST_BYTES.search(text)
+        first = chr(code.group(1)[0]) if code else ""
+    else:
+        found = _FIRST.search(text)
+        first = found.group(1) if found else ""
+    return _SNIFFED.get(first, "xm")
 
 
 def convert_text(text: str | bytes, name: str, opts: Options) -> FileResult:
@@ -157,8 +161,7 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     from xl_py.render.xlcfg import render_keys
     from xl_py.settings.legacy import from_xm, migrate
 
-    decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    kind = opts.source_format if opts.source_format != "auto" else sniff(decoded)
+    kind = opts.source_format if opts.source_format != "auto" else sniff(text)
     result.kind = kind
     migration: Migration
     if kind == "xl":
@@ -178,8 +181,7 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
         cfg = read_xm(text, name, opts.host, dict(opts.defines))
         migration = migrate(from_xm(cfg), opts.new_uuid)
     result.diagnostics.extend(migration.diagnostics)
-    source = migration.source
-    result.items = [_item(source, r) for r in migration.report]
+    result.items = _items(migration.source, migration.report)
     if migration.errors:
         result.status = "failed"
         return
@@ -245,10 +247,20 @@ def _traced(diag: Diagnostic, name: str, items: list[dict[str, Any]]) -> Diagnos
     return replace(diag, hint=f"{diag.hint}; {note}" if diag.hint else note)
 
 
-def _item(source: Source, r: Any) -> dict[str, Any]:
-    line, col = source.line_col(r.start) if r.end > r.start else (0, 0)
-    return {"key": r.key, "status": r.status, "xl": list(r.xl), "detail": r.detail,
-            "line": line, "col": col}
+def _items(source: Source, report: Iterable[Any]) -> list[dict[str, Any]]:
+    """The report items as JSON-ready dicts, with 1-based line and column (0, 0
+    when the item has no span, e.g. an added key)."""
+    starts = source.line_starts()
+    items = []
+    for r in report:
+        if r.end > r.start:
+            index = bisect_right(starts, r.start) - 1
+            line, col = index + 1, r.start - starts[index] + 1
+        else:
+            line = col = 0
+        items.append({"key": r.key, "status": r.status, "xl": list(r.xl), "detail": r.detail,
+                      "line": line, "col": col})
+    return items
 
 
 # --------------------------------------------------------------------------- finding files
