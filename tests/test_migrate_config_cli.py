@@ -379,3 +379,17 @@ def test_help_documents_skips_exit_status_and_report() -> None:
 def test_sniff_reads_str_and_bytes_alike(text: str, kind: str) -> None:
     assert migrate_config.sniff(text) == kind
     assert migrate_config.sniff(text.encode()) == kind
+
+
+def test_the_source_itself_is_never_overwritten(tmp_path: Path) -> None:
+    """-o naming the source's own directory: --force used to replace the xm config
+    with its xl.cfg, in place, the original lost."""
+    src = tmp_path / "web"
+    original = PV.format(name="web")
+    src.write_text(original)
+    rc, text, _ = cli("migrate-config", "--force", "-o", str(tmp_path), str(tmp_path))
+    assert rc == 1
+    assert f"error: {src} is the source itself: -o must name another directory (the source " \
+           "is never overwritten)" in text.splitlines()
+    assert src.read_text() == original
+    assert os.listdir(tmp_path) == ["web"]

@@ -557,6 +557,9 @@ def _one(f: Found, opts: Options, outdir: str | None, force: bool,
     if result.status != "ok" or outdir is None:
         return result
     target = _target(Path(outdir), f.rel, opts.target, written)
+    if os.path.realpath(target) == os.path.realpath(path):
+        return _fail_result(result, f"{target} is the source itself: -o must name another "
+                                    "directory (the source is never overwritten)")
     if target in written:
         return _fail_result(result, f"{target} is also the output of {written[target]} "
                                     "(convert one of them into another -o directory)")
