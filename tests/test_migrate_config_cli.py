@@ -393,3 +393,15 @@ def test_the_source_itself_is_never_overwritten(tmp_path: Path) -> None:
            "is never overwritten)" in text.splitlines()
     assert src.read_text() == original
     assert os.listdir(tmp_path) == ["web"]
+
+
+def test_a_large_file_in_a_tree_is_skipped_unread(tmp_path: Path) -> None:
+    xen = tmp_path / "xen"
+    xen.mkdir()
+    with open(xen / "guest-disk", "wb") as fh:  # sparse: a disk image left in /etc/xen
+        fh.truncate(migrate_config.MAX_WALKED_SIZE + 1)
+    rc, text, _ = cli("migrate-config", "-o", str(tmp_path / "out"), str(xen))
+    assert rc == 0
+    assert text.splitlines()[0] == (
+        f"{xen / 'guest-disk'}: skipped: 1048577 bytes: too large for a config "
+        "(name it to convert it)")

@@ -10,9 +10,9 @@ to stdout, the report to stderr.  With ``-o DIR`` every source is written
 under DIR and the report goes to stdout.  A directory is walked like
 /etc/xen: what is not a guest config is *skipped*, and the report says why
 (xend-config.sxp, xl.conf, xend-pci-*.sxp, READMEs, xmexample*/xlexample*,
-scripts/, shell scripts, binary files, package-manager and editor backups,
-dangling links, links to directories, hidden files, the output directory
-itself).  Every file is converted once: a link to a file already converted
+scripts/, shell scripts, binary files, files over 1 MiB, package-manager and
+editor backups, dangling links, links to directories, fifos, hidden files, the
+output directory itself).  Every file is converted once: a link to a file already converted
 (auto/ entries) or a file given twice is skipped as "a link to" / "the same
 file as" it; a real file in auto/ is converted.  A file named on the command
 line is always converted (the skip rules are for walking).
@@ -78,6 +78,7 @@ TARGETS = ("xl", "libvirt", "json")
 REPORTS = ("text", "json")
 SOURCE_FORMATS = ("auto", "xm", "sxp", "xml", "xl")
 REPORT_VERSION = 1
+MAX_WALKED_SIZE = 1 << 20  # a disk image left in /etc/xen is not read whole to be skipped
 STDIN = "-"
 
 _EXAMPLE = "Xen's example config (name it on the command line to convert it)"
@@ -546,10 +547,14 @@ def _one(f: Found, opts: Options, outdir: str | None, force: bool,
     if path.is_symlink() and not path.exists():
         return _failed(path, f"{path}: a dangling link (to {os.readlink(path)})")
     try:
+        st = path.stat()
+        if f.walked and st.st_size > MAX_WALKED_SIZE:
+            return FileResult(str(path), status="skipped", reason=(
+                f"{st.st_size} bytes: too large for a config (name it to convert it)"))
         data = path.read_bytes()
-        mode = path.stat().st_mode & 0o666
     except OSError as exc:
         return _failed(path, f"{path}: {exc.strerror}")
+    mode = st.st_mode & 0o666
     why = content_skip(data) if f.walked else ""
     if why:
         return FileResult(str(path), status="skipped", reason=why)
