@@ -167,7 +167,7 @@ def parse_xm(text: str | bytes, name: str = "<xm>") -> tuple[Source, Any]:
     return src, _lark_parse(src, src.text)
 
 
-_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^\s#]|\r(?!\n)", re.MULTILINE)  # text lark must see
 
 
 def parse_statements(text: str | bytes, name: str = "<xm>") -> tuple[Source, list[Any]]:
@@ -197,13 +197,18 @@ def _cached_parse(body: str) -> Any:
 
 def _lark_parse(src: Source, text: str) -> Any:
     """Lark over ``text`` (src.text, possibly with fast statements blanked)."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+    from lark.indenter import DedentError
 
     body = text.rstrip() + "\n"  # trailing blanks change no position
     try:
         if len(body) <= _CACHE_MAX:
             return _cached_parse(body)
         return _parser().parse(body)
+    except DedentError:
+        pos = _bad_dedent(text)
+        raise ConfigSyntaxError.at("unindent does not match any outer indentation level",
+                                   src, pos, pos + 1) from None
     except UnexpectedCharacters as exc:
         pos = int(exc.pos_in_stream or 0)
         raise ConfigSyntaxError.at(
@@ -219,11 +224,33 @@ def _lark_parse(src: Source, text: str) -> Any:
         start = tok_pos if isinstance(tok_pos, int) else len(src.text)
         end_pos = getattr(token, "end_pos", None)
         stop = end_pos if isinstance(end_pos, int) and end_pos > start else start + 1
-        shown = str(token).strip() or "end of line"
+        shown = repr(str(token).strip() or "end of line")
+        if getattr(token, "type", "") == "_INDENT":  # points at the line's first word
+            found = re.compile(r"\S").search(src.text, start)
+            start = found.start() if found else start
+            shown, stop = "indent", start + 1
         raise ConfigSyntaxError.at(
-            f"unexpected {shown!r}", src, start, stop,
+            f"unexpected {shown}", src, start, stop,
             expected="Python literal syntax as in xmexample files",
         ) from None
+    except LarkError as exc:  # no other kind is known; still a typed, located error
+        raise ConfigSyntaxError.at(f"cannot parse: {exc}", src, 0, 1) from None
+
+
+def _bad_dedent(text: str) -> int:
+    """Where a line dedents to a column no enclosing block started at (lark's
+    DedentError carries no position); continuation lines are not told apart."""
+    stack = [0]
+    for m in re.finditer(r"^([ \t]*)([^\s#])", text, re.MULTILINE):
+        width = len(m.group(1).expandtabs(8))
+        if width > stack[-1]:
+            stack.append(width)
+            continue
+        while width < stack[-1]:
+            stack.pop()
+        if width != stack[-1]:
+            return m.start(2)
+    return 0
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -424,7 +451,10 @@ class _Evaluator:
             raise eval_error(node, f"invalid number {str(node.children[0])!r}") from None
 
     def e_strings(self, node: Any) -> Value:
-        return "".join(parse_string(str(tok)) for tok in node.children)
+        try:
+            return "".join(parse_string(str(tok)) for tok in node.children)
+        except ValueError as exc:
+            raise eval_error(node, str(exc)) from None
 
     def e_list(self, node: Any) -> Value:
         return [self.eval(c) for c in _items(node)]

@@ -107,7 +107,11 @@ def parse_string(text: str) -> str:
     body = ("r" if "r" in prefix else "") + text[prefix_len:]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        value = ast.literal_eval(body)
+        try:
+            value = ast.literal_eval(body)
+        except (SyntaxError, ValueError) as exc:  # e.g. '\x' (Python 2: invalid \x escape)
+            reason = str(getattr(exc, "msg", exc)).rpartition(": ")[2]
+            raise ValueError(f"invalid string literal: {reason}") from None
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return str(value)
