@@ -11,8 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fuzzing import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xl_py.settings.legacy import from_xm, migrate
+from xl_py.errors import Source
+from xl_py.settings.legacy import RULES, LegacyInput, LegacyValue, from_xm, migrate
 from xl_py.syntax.xm import read_xm
 
 UUID = "00000000-0000-4000-8000-00000000abcd"
@@ -174,3 +178,33 @@ def test_top_level_keymap_goes_into_every_vfb_without_one() -> None:
 def test_xend_start_and_stop_actions_say_what_replaces_them(text: str, detail: str) -> None:
     m = mig("memory = 64\n" + text + "\n")
     assert rows(m)[text.split()[0]] == ("dropped", (), detail)
+
+
+# ---- any value under any key: diagnostics, never an exception
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("vcpus = -3\nvcpu_avail = 5\n", "vcpu_avail: bitmask 5 of -3 vcpus: vcpus must be "
+     "1..4096 and the mask not negative"),
+    ("vcpus = 2 ** 70\nvcpu_avail = 5\n", "vcpu_avail: bitmask 5 of 1180591620717411303424 "
+     "vcpus: vcpus must be 1..4096 and the mask not negative"),
+    ("nics = 10 ** 9\n", "nics: 1000000000 NICs: more than 4096"),
+])
+def test_counts_are_bounded_before_anything_is_built(text: str, message: str) -> None:
+    assert [d.message for d in mig("memory = 64\n" + text).errors] == [message]
+
+
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
+    st.sampled_from(["hvm", "linux", "start", "0x10", "a,b", "type=vnc", "1-3,^2"]),
+    st.lists(st.integers() | st.text(max_size=4), max_size=3),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(RULES)), VALUES), max_size=6))
+def test_any_values_give_diagnostics_not_exceptions(pairs: list[tuple[str, Any]]) -> None:
+    values = (LegacyValue("name", "g"), *(LegacyValue(k, v) for k, v in pairs))
+    m = migrate(LegacyInput(Source("f", ""), "xm", values), lambda: UUID)
+    assert all(d.severity in ("error", "warning") for d in m.diagnostics)

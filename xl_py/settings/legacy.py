@@ -310,6 +310,9 @@ def h_cpus(ctx: _Ctx, v: LegacyValue) -> None:
 def h_vcpu_avail(ctx: _Ctx, v: LegacyValue) -> None:
     mask = as_int(v.value)
     maxv = as_int(ctx.value("vcpus", 1))
+    if not 1 <= maxv <= _MAX_COUNT or mask < 0:
+        raise _Bad(f"bitmask {mask} of {maxv} vcpus: vcpus must be 1..{_MAX_COUNT} and the "
+                   "mask not negative")
     online = bin(mask & ((1 << maxv) - 1)).count("1")
     ctx.out["maxvcpus"] = maxv
     ctx.out["vcpus"] = online
@@ -387,9 +390,19 @@ def h_parallel(ctx: _Ctx, v: LegacyValue) -> None:
                  "device_model_args=['-parallel', ...] passes one to qemu")
 
 
+_MAX_COUNT = 4096  # vcpus / nics beyond any guest's: refused before lists are built
+
+
+def _nic_count(value: Any) -> int:
+    count = as_int(value)
+    if count > _MAX_COUNT:
+        raise _Bad(f"{count} NICs: more than {_MAX_COUNT}")
+    return count
+
+
 def h_nics(ctx: _Ctx, v: LegacyValue) -> None:
     """xend added empty vif entries up to nics= (create.py configure_vifs)."""
-    count = as_int(v.value)
+    count = _nic_count(v.value)
     have = len(as_list(ctx.value("vif", [])))
     if count <= have:
         ctx.item(v, "dropped", (), f"deprecated; vif= already lists {have} NIC(s)")
@@ -404,7 +417,7 @@ def _nics(ctx: _Ctx) -> None:
         return
     specs = ctx.out.get("vif", [])
     specs = specs if isinstance(specs, list) else []
-    missing = as_int(nics) - len(specs)
+    missing = _nic_count(nics) - len(specs)
     if missing > 0:
         ctx.out["vif"] = specs + [""] * missing
 
