@@ -47,10 +47,26 @@ def _int(cfg: Cfg, key: str, default: int) -> int:
     value = cfg.get(key)
     if value is None:
         return default
+    number = value if isinstance(value, int) else _strtol(str(value))
+    if number is None:
+        raise ConfigValueError.at(f"config value {key} was malformed")
+    return number
+
+
+def _strtol(text: str) -> int | None:
+    """C's strtol(text, &end, 0) over the whole text, as xl reads numbers
+    (``0x200`` is hex, ``01000`` octal)."""
+    body = text.strip()
+    sign = -1 if body.startswith("-") else 1
+    body = body.lstrip("+-")
     try:
-        return int(str(value), 0) if not isinstance(value, int) else value
+        if body[:2].lower() == "0x":
+            return sign * int(body[2:], 16)
+        if len(body) > 1 and body.startswith("0"):
+            return sign * int(body[1:], 8)
+        return sign * int(body, 10)
     except ValueError:
-        raise ConfigValueError.at(f"config value {key} was malformed") from None
+        return None
 
 
 def _bool(cfg: Cfg, key: str, default: int) -> int:
@@ -82,12 +98,21 @@ def _list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
+def _specs(cfg: Cfg, key: str) -> list[str]:
+    """A device list key as xl reads it: a list of strings; a plain string is
+    not a list (xl ignores the key) and nested lists are skipped."""
+    value = cfg.get(key)
+    if not isinstance(value, list | tuple):
+        return []
+    return [v for v in value if isinstance(v, str)]
+
+
 def _kv(spec: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in spec.split(","):
         key, eq, value = part.strip().partition("=")
         if eq:
-            out.setdefault(key, value)
+            out.setdefault(key.strip(), value.strip())
     return out
 
 
@@ -99,13 +124,18 @@ def to_xml(cfg: Cfg) -> str:
     kind = _os_type(cfg)
     hvm = kind == "hvm"
     root = ET.Element("domain", {"type": "xen"})
+    dm_args = _specs(cfg, "device_model_args") or (
+        [cfg["device_model_args"]] if isinstance(cfg.get("device_model_args"), str) else [])
+    if dm_args:
+        root.set("xmlns:xen", XEN_NS)
     _sub(root, "name", str(_get(cfg, "name", "")))
     if _get(cfg, "uuid"):
-        _sub(root, "uuid", str(cfg["uuid"]))
+        _sub(root, "uuid", str(cfg["uuid"]).lower())
     memory = _int(cfg, "memory", MIN_XEN_GUEST_SIZE_MB * 2)
     maxmem = _int(cfg, "maxmem", memory)
     _sub(root, "memory", str(maxmem * 1024), unit="KiB")
-    _sub(root, "currentMemory", str(memory * 1024), unit="KiB")
+    # libvirt keeps the balloon target within the maximum
+    _sub(root, "currentMemory", str(min(memory, maxmem) * 1024), unit="KiB")
     _vcpu(root, cfg)
     if not hvm:
         if _get(cfg, "bootloader"):
@@ -117,11 +147,32 @@ def to_xml(cfg: Cfg) -> str:
     _features(root, cfg, hvm)
     _cpu(root, cfg, hvm)
     _clock(root, cfg, hvm)
-    _sub(root, "on_poweroff", str(_get(cfg, "on_poweroff", "destroy")))
-    _sub(root, "on_reboot", str(_get(cfg, "on_reboot", "restart")))
-    _sub(root, "on_crash", str(_get(cfg, "on_crash", "restart")))
+    for key, default in (("on_poweroff", "destroy"), ("on_reboot", "restart"),
+                         ("on_crash", "restart")):
+        _sub(root, key, _action(cfg, key, default))
     _devices(root, cfg, hvm)
+    if dm_args:
+        cmdline = _sub(root, "xen:commandline")
+        for arg in dm_args:
+            _sub(cmdline, "xen:arg", value=arg)
     return "".join(serialize(root)) + "\n"
+
+
+XEN_NS = "http://libvirt.org/schemas/domain/xen/1.0"
+# xl's actions (libxl_action_on_shutdown) that libvirt's lifecycle actions lack
+_NO_LIBVIRT_ACTION = {"soft-reset", "soft_reset"}
+
+
+def _action(cfg: Cfg, key: str, default: str) -> str:
+    """on_poweroff / on_reboot / on_crash: a string (xl ignores a list: default)."""
+    value = cfg.get(key)
+    if not isinstance(value, str):
+        return default
+    if value in _NO_LIBVIRT_ACTION:
+        raise ConfigValueError.at(
+            f"{key} = \"{value}\": libvirt has no such lifecycle action (libvirt's "
+            "xen-xl converter refuses it too)")
+    return value
 
 
 _ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;",
@@ -149,11 +200,49 @@ def _vcpu(root: ET.Element, cfg: Cfg) -> None:
     vcpus = _int(cfg, "vcpus", 1)
     maximum = _int(cfg, "maxvcpus", vcpus)
     attrs = {"placement": "static"}
-    if _get(cfg, "cpus") and isinstance(cfg["cpus"], str):
-        attrs["cpuset"] = cfg["cpus"]
+    cpus = cfg.get("cpus")
+    if isinstance(cpus, str) and cpus and cpus != "all":
+        attrs["cpuset"] = _cpuset("cpus", cpus)
     if vcpus < maximum:
         attrs["current"] = str(vcpus)
     _sub(root, "vcpu", str(maximum), **attrs)
+    if isinstance(cpus, list | tuple):
+        _vcpupin(root, [c for c in cpus if isinstance(c, str)], maximum)
+
+
+def _vcpupin(root: ET.Element, cpus: list[str], maximum: int) -> None:
+    """cpus = ["2", "3-4"]: vcpu N on the N-th set (xl pins only the first
+    maxvcpus entries; "all" pins nothing)."""
+    pins = [(n, spec) for n, spec in enumerate(cpus[:maximum]) if spec != "all"]
+    if pins:
+        tune = _sub(root, "cputune")
+        for n, spec in pins:
+            _sub(tune, "vcpupin", vcpu=str(n), cpuset=_cpuset("cpus", spec))
+
+
+def _cpuset(key: str, spec: str) -> str:
+    """xl's cpu list ('0-3,^2,5') in libvirt's canonical form ('0-1,3,5')."""
+    bits: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        lo, dash, hi = part.lstrip("^").partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ConfigValueError.at(
+                f"{key} = \"{spec}\": '{part}' has no libvirt cpuset form (libvirt "
+                "takes CPU numbers and ranges, not NUMA nodes)")
+        span = set(range(int(lo), int(hi or lo) + 1))
+        bits = bits - span if part.startswith("^") else bits | span
+    return _format_bitmap(bits)
+
+
+def _format_bitmap(bits: set[int]) -> str:
+    runs: list[tuple[int, int]] = []
+    for n in sorted(bits):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 _MACHINE = {"pv": ("xenpv", "linux"), "pvh": ("xenpvh", "xenpvh"), "hvm": ("xenfv", "hvm")}
@@ -186,6 +275,9 @@ def _os(root: ET.Element, cfg: Cfg, kind: str) -> None:
     cmdline = _cmdline(cfg)
     if cmdline:
         _sub(os_el, "cmdline", cmdline)
+    if kind == "hvm" and isinstance(cfg.get("acpi_firmware"), str) and cfg["acpi_firmware"]:
+        acpi = _sub(os_el, "acpi")
+        _sub(acpi, "table", cfg["acpi_firmware"], type_="slic")
     if kind == "hvm":
         for ch in str(_get(cfg, "boot", "c"))[:4]:
             _sub(os_el, "boot", dev=_BOOT.get(ch, "hd"))
@@ -194,18 +286,33 @@ def _os(root: ET.Element, cfg: Cfg, kind: str) -> None:
 def _features(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     feats = ET.Element("features")
     if hvm:
-        for key in ("acpi", "apic", "pae"):
+        for key in ("acpi", "apic"):
             if _bool(cfg, key, 1):
                 _sub(feats, key)
+        _sub(feats, "pae")  # libvirt's libxl driver turns PAE on for every x86_64 HVM
         if not _bool(cfg, "hap", 1):
             _sub(feats, "hap", state="off")
-        if _bool(cfg, "viridian", 0):
+        if _viridian(cfg.get("viridian")):
             _sub(feats, "viridian")
-    elif _bool(cfg, "e820_host", 0):
-        xen = _sub(feats, "xen")
+    xen = ET.Element("xen")
+    if not hvm and _bool(cfg, "e820_host", 0):
         _sub(xen, "e820_host", state="on")
+    passthrough = cfg.get("passthrough")
+    if passthrough in ("enabled", "sync_pt", "share_pt"):
+        _sub(xen, "passthrough", state="on",
+             **({} if passthrough == "enabled" else {"mode": str(passthrough)}))
+    if len(xen):
+        feats.append(xen)
     if len(feats):
         root.append(feats)
+
+
+def _viridian(value: Any) -> bool:
+    """viridian = 1, or a list of groups with at least one enabled (libvirt's
+    <viridian/> is libxl's viridian=1; the groups have no libvirt form)."""
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, str) and v and not v.startswith("!") for v in value)
+    return value is not None and str(value) == "1"
 
 
 # libxl cpuid name -> libvirt name
@@ -223,14 +330,23 @@ def _cpu(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     if nested is not None and not _bool(cfg, "nestedhvm", 0):
         features.append(("disable", "vmx"))
     cpuid = _get(cfg, "cpuid")
+    if isinstance(cpuid, list | tuple):
+        raise ConfigValueError.at(
+            "cpuid in xend's list form has no libvirt form (libvirt's <cpu><feature> "
+            "takes the libxl form: cpuid = \"host,name=0|1|x|k|s,...\")")
     if isinstance(cpuid, str) and cpuid:
         pairs = cpuid.split(",")
         if pairs[0] != "host":
             raise ConfigValueError.at(
                 f"cpuid starting with {pairs[0]} is not supported, only libxl format is")
         for pair in pairs[1:]:
-            name, _, value = pair.partition("=")
-            features.append((_POLICY.get(value, "force"), _CPUID_NAMES.get(name, name)))
+            name, eq, value = pair.partition("=")
+            if not eq:
+                raise ConfigValueError.at(f"Invalid libxl cpuid key=value element: {pair}")
+            if value not in _POLICY:
+                raise ConfigValueError.at(f"Invalid libxl cpuid value: {pair} (libvirt "
+                                          "takes only the flags 0, 1, x, k and s)")
+            features.append((_POLICY[value], _CPUID_NAMES.get(name, name)))
     vnuma = _get(cfg, "vnuma")
     if nested is None and not features and not vnuma:
         return
@@ -255,7 +371,8 @@ def _numa(cpu: ET.Element, vnuma: Any) -> None:
                 _sub(dist, "sibling", id=str(j), value=value)
 
 
-_TSC = {"always_emulate": "emulate", "native": "native", "native_paravirt": "paravirt"}
+_TSC = {"always_emulate": "emulate", "native": "native", "native_paravirt": "paravirt",
+        "1": "emulate", "2": "native", "3": "paravirt"}  # xl also takes libxl's numbers
 
 
 def _clock(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
@@ -266,7 +383,7 @@ def _clock(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
                      basis="localtime" if local else "utc")
     else:
         clock = _sub(root, "clock", offset="localtime" if local else "utc", adjustment="reset")
-    if _get(cfg, "tsc_mode"):
+    if _get(cfg, "tsc_mode") not in (None, ""):
         _sub(clock, "timer", name="tsc", present="yes",
              mode=_TSC.get(str(cfg["tsc_mode"]), "auto"))
     if hvm and cfg.get("hpet") is not None:
@@ -278,10 +395,10 @@ def _clock(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
 
 def _devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     devs = _sub(root, "devices")
-    emulator = _get(cfg, "device_model_override") or _get(cfg, "device_model")
+    emulator = _get(cfg, "device_model_override")  # xl 4.17 ignores device_model
     if emulator:
         _sub(devs, "emulator", str(emulator))
-    disks = [_disk_spec(s) for s in _list(cfg.get("disk"))]
+    disks = [_disk_spec(s) for s in _specs(cfg, "disk")]
     for disk in disks:
         _disk(devs, disk, hvm)
     xenbus = _sub(devs, "controller", type="xenbus", index="0")
@@ -291,74 +408,111 @@ def _devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
             xenbus.set(attr, str(cfg[key]))
     if hvm and any(d["vdev"].startswith("hd") for d in disks):  # PV hdX are xen-bus
         _sub(devs, "controller", type="ide", index="0")
-    for i, spec in enumerate(_list(cfg.get("usbctrl"))):
-        _usbctrl(devs, spec, i)
-    for spec in _list(cfg.get("vif")):
+    for spec in _specs(cfg, "usbctrl"):
+        _usbctrl(devs, spec, len(devs.findall("controller[@type='usb']")))
+    for spec in _specs(cfg, "vif"):
         _interface(devs, spec, hvm)
     _chardevs(devs, cfg, hvm)
-    for spec in _list(cfg.get("channel")):
+    for spec in _specs(cfg, "channel"):
         _channel(devs, spec)
     _inputs(devs, cfg, hvm)
     has_graphics = _graphics(devs, cfg, hvm)
     for model in str(_get(cfg, "soundhw", "")).split(",") if hvm and _get(cfg, "soundhw") else ():
-        _sub(devs, "sound", model=model)
+        _sub(devs, "sound", model=SOUND_MODELS.get(model, model))
     if has_graphics:
         video = _sub(devs, "video")
         if hvm:
             _sub(video, "model", type="cirrus", vram="8192", heads="1", primary="yes")
+        elif _os_type(cfg) == "pvh":  # libvirt's default video for xenpvh
+            _sub(video, "model", type="cirrus", vram="16384", heads="1", primary="yes")
         else:
             _sub(video, "model", type="xen", vram="4096", heads="1", primary="yes")
-    for spec in _list(cfg.get("pci")):
+    for spec in _specs(cfg, "pci"):
         _hostdev_pci(devs, spec)
-    for spec in _list(cfg.get("usbdev")):
+    for spec in _specs(cfg, "usbdev"):
         _hostdev_usb(devs, spec)
     _sub(devs, "memballoon", model="xen")
 
 
-_DISK_PREFIXES = ("phy", "file", "tap", "tap2", "aio", "raw", "qcow", "qcow2", "vhd", "ioemu",
-                  "tapdisk")
+# xl's soundhw (QEMU's names) -> libvirt's <sound model>
+SOUND_MODELS = {"hda": "ich6"}
+_FORMAT_PREFIXES = ("raw", "qcow", "qcow2", "vhd")
+_SCRIPT_PREFIXES = ("iscsi", "nbd", "enbd", "drbd")  # xl: script=block-PREFIX
+_PLAIN_PREFIXES = ("phy", "file", "tap", "tap2", "aio", "ioemu", "tapdisk")
 _DISK_KEYS = ("format", "vdev", "access", "devtype", "backendtype", "backend", "script",
               "target")
 
 
 def _disk_spec(spec: str) -> dict[str, str]:
-    """An xl disk spec, keyed or positional with legacy prefixes (libxlutil's
-    rules, as far as libvirt's reader uses them: legacy prefixes such as
-    ``phy:`` set no backend; ``raw: qcow: qcow2: vhd:`` set the format)."""
+    """An xl disk spec, keyed or positional (libxlutil's order: target, format
+    unless a legacy prefix was given, vdev[:cdrom], access; empty items count).
+    ``phy: file: tap: aio:`` set nothing libvirt reads, ``raw: qcow2: vhd:`` set
+    the format, ``iscsi: nbd: drbd:`` a block script libvirt has no element for."""
     out: dict[str, str] = {}
     if "target=" in spec:
         head, _, target = spec.partition("target=")
         out["target"] = target
-        spec = head
-    positional: list[str] = []
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
+        spec = head.rstrip(",") + ("," if head.rstrip(",") else "")
+    slots = ["target", "format", "vdev", "access"]
+    items = spec.split(",")
+    if items and items[-1] == "":
+        items.pop()
+    for raw in items:
+        part = raw.strip()
         key, eq, value = part.partition("=")
-        if eq and key in _DISK_KEYS:
-            out[key] = value
-        elif part == "cdrom":
-            out["devtype"] = "cdrom"
-        else:
-            positional.append(part)
-    if positional and "target" not in out:
-        target = positional.pop(0)
-        while ":" in target and target.split(":", 1)[0] in _DISK_PREFIXES:
-            prefix, target = target.split(":", 1)
-            if prefix in ("qcow", "qcow2", "vhd", "raw"):
-                out.setdefault("format", prefix)
-        out["target"] = target
-    if positional and positional[0] in ("raw", "qcow", "qcow2", "vhd", "qed"):
-        out.setdefault("format", positional.pop(0))
-    if positional:
-        vdev = positional.pop(0)
-        if vdev.endswith(":cdrom"):
-            vdev, out["devtype"] = vdev[:-6], "cdrom"
-        out.setdefault("vdev", vdev)
-    if positional:
-        out.setdefault("access", positional.pop(0))
+        if eq:  # key=value; the keys libvirt has no element for are left out
+            if key in _DISK_KEYS:
+                out[key] = value
+        elif part in _DISK_FLAGS:
+            if part == "cdrom":
+                out["devtype"] = "cdrom"
+        elif slots:
+            _disk_positional(slots.pop(0), part, out, slots)
     out.setdefault("vdev", "")
     return out
+
+
+_DISK_FLAGS = ("cdrom", "discard", "no-discard", "colo", "no-colo", "direct-io-safe")
+
+
+def _disk_positional(slot: str, part: str, out: dict[str, str], slots: list[str]) -> None:
+    if slot == "target":
+        if "target" in out:  # target= came first: this item is the next slot
+            _disk_positional(slots.pop(0), part, out, slots) if slots else None
+        elif _disk_target_item(part, out):
+            slots.remove("format")  # a legacy prefix stands for the format item
+    elif slot == "format":
+        if not out["target"] and ":" in part:  # ',hdc:cdrom,r': no format item
+            slots.pop(0)
+            _disk_positional("vdev", part, out, slots)
+        elif part:
+            out.setdefault("format", part)
+    elif slot == "vdev":
+        vdev, colon, kind = part.rpartition(":")
+        if colon and kind in ("cdrom", "disk"):
+            part = vdev
+            if kind == "cdrom":
+                out["devtype"] = "cdrom"
+        out.setdefault("vdev", part)
+    else:
+        out.setdefault("access", part)
+
+
+def _disk_target_item(part: str, out: dict[str, str]) -> bool:
+    """The first positional item; True when it had a legacy prefix."""
+    prefixed = False
+    while True:
+        prefix, colon, rest = part.partition(":")
+        if not colon or prefix not in _FORMAT_PREFIXES + _SCRIPT_PREFIXES + _PLAIN_PREFIXES:
+            break
+        prefixed = True
+        if prefix in _FORMAT_PREFIXES:
+            out.setdefault("format", prefix)
+        elif prefix in _SCRIPT_PREFIXES:
+            out.setdefault("script", f"block-{prefix}")
+        part = rest
+    out["target"] = part
+    return prefixed
 
 
 # backendtype -> (driver name, disk type); unknown and qdisk are qemu files
@@ -371,18 +525,22 @@ def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
     if target.startswith("rbd:"):
         _rbd_disk(devs, d, hvm)
         return
-    if d.get("devtype") == "cdrom":
+    if d.get("devtype") == "cdrom":  # xl: always read-only; no target: format empty
         disk = _sub(devs, "disk", type="file", device="cdrom")
-        _sub(disk, "driver", **({"name": "qemu", "type": "raw"} if target
-                                else {"name": "qemu"}))
-    else:
-        driver, kind = _BACKEND.get(d.get("backendtype", ""), ("qemu", "file"))
         fmt = d.get("format", "raw")
-        disk = _sub(devs, "disk", type=kind, device="disk")
-        attrs = {"name": driver}
-        if fmt != "empty":
-            attrs["type"] = "vhd" if fmt in ("vhd", "xvhd") else fmt
-        _sub(disk, "driver", **attrs)
+        _sub(disk, "driver", name="qemu", type="raw" if fmt in ("raw", "empty") else fmt)
+        d = {**d, "access": "ro"}
+        if "target" in d:
+            _sub(disk, "source", file=target)
+        _disk_target(disk, d, hvm)
+        return
+    driver, kind = _BACKEND.get(d.get("backendtype", ""), ("qemu", "file"))
+    fmt = d.get("format", "raw")
+    disk = _sub(devs, "disk", type=kind, device="disk")
+    attrs = {"name": driver}
+    if fmt != "empty":
+        attrs["type"] = "vhd" if fmt in ("vhd", "xvhd") else fmt
+    _sub(disk, "driver", **attrs)
     if target:
         _sub(disk, "source", **({"dev": target} if disk.get("type") == "block"
                                 else {"file": target}))
@@ -435,8 +593,9 @@ def _interface(devs: ET.Element, spec: str, hvm: bool) -> None:
     bridge = fields.get("bridge")
     kind = "bridge" if bridge or script in ("vif-bridge", "vif-vnic") else "ethernet"
     net = _sub(devs, "interface", type=kind)
-    if fields.get("mac"):
-        _sub(net, "mac", address=fields["mac"].lower())
+    mac = _mac(fields.get("mac", ""))
+    if mac:
+        _sub(net, "mac", address=mac)
     tags: list[str] = []
     trunk = False
     if bridge:
@@ -453,11 +612,11 @@ def _interface(devs: ET.Element, spec: str, hvm: bool) -> None:
             _sub(vlan, "tag", id=tag)
         port = _sub(net, "virtualport", type="openvswitch")
         del port
-    for ip in fields.get("ip", "").split():
-        _sub(net, "ip", address=ip)
     if fields.get("rate"):
         bandwidth = _sub(net, "bandwidth")
         _sub(bandwidth, "outbound", average=str(_rate_kbytes(fields["rate"])))
+    for ip in fields.get("ip", "").split():
+        _sub(net, "ip", address=ip, family="ipv6" if ":" in ip else "ipv4")
     if script:
         _sub(net, "script", path=script)
     if fields.get("vifname"):
@@ -466,6 +625,15 @@ def _interface(devs: ET.Element, spec: str, hvm: bool) -> None:
         _sub(net, "model", type=fields["model"])
     elif fields.get("type") == "vif":
         _sub(net, "model", type="netfront")
+
+
+def _mac(text: str) -> str | None:
+    """xl's mac=: six hex octets of one or two digits (xl pads them); anything
+    else xl ignores with a warning and generates a MAC, so no <mac> here."""
+    octets = text.split(":")
+    if len(octets) != 6 or not all(re.fullmatch(r"[0-9a-fA-F]{1,2}", o) for o in octets):
+        return None
+    return ":".join(o.lower().rjust(2, "0") for o in octets)
 
 
 def _rate_kbytes(rate: str) -> int:
@@ -566,19 +734,23 @@ def _graphics(devs: ET.Element, cfg: Cfg, hvm: bool) -> bool:
             _sdl(devs, cfg.get("display"), cfg.get("xauthority"))
             return True
         return False
-    vfbs = _list(cfg.get("vfb"))
+    vfbs = _specs(cfg, "vfb")
     if not vfbs:
         return False
     fields = _kv(vfbs[0])
     if "type=sdl" in vfbs[0] or fields.get("sdl") == "1":
         _sdl(devs, fields.get("display"), fields.get("xauthority"))
+    elif fields.get("vnc", "1") == "0":  # vnc=0 and no sdl: no display at all
+        return False
     else:
-        _vnc(devs, fields)
+        _vnc(devs, fields, pv=True)
     return True
 
 
-def _vnc(devs: ET.Element, f: Mapping[str, str]) -> None:
-    auto = f.get("vncunused", "1") == "1"
+def _vnc(devs: ET.Element, f: Mapping[str, str], pv: bool = False) -> None:
+    # a PV vfb's vncdisplay= without vncunused= is libvirt's fixed port (xl starts
+    # looking there); an HVM guest's vncdisplay counts only with vncunused=0
+    auto = f.get("vncunused", "0" if pv and f.get("vncdisplay") else "1") == "1"
     port = "-1" if auto else str(int(f.get("vncdisplay", "0") or 0) + 5900)
     attrs = {"type": "vnc", "port": port, "autoport": "yes" if auto else "no"}
     listen = f.get("vnclisten")
@@ -607,7 +779,8 @@ def _spice(devs: ET.Element, cfg: Cfg) -> None:
     port, tls = _int(cfg, "spiceport", 0), _int(cfg, "spicetls_port", 0)
     attrs = {"type": "spice"}
     if port or tls:
-        attrs.update({"port": str(port), "tlsPort": str(tls), "autoport": "no"})
+        attrs.update({k: str(v) for k, v in (("port", port), ("tlsPort", tls)) if v})
+        attrs["autoport"] = "no"
     else:
         attrs["autoport"] = "yes"
     host = _get(cfg, "spicehost")
@@ -622,23 +795,31 @@ def _spice(devs: ET.Element, cfg: Cfg) -> None:
     _sub(g, "clipboard", copypaste="yes" if _bool(cfg, "spice_clipboard_sharing", 0) else "no")
 
 
+_BDF = re.compile(r"(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})"
+                  r"\.([0-7])(?:@[0-9a-fA-F]+)?")
+
+
 def _hostdev_pci(devs: ET.Element, spec: str) -> None:
-    bdf, *opts = spec.split(",")
-    parts = bdf.split(":")
-    domain = parts[0] if len(parts) == 3 else "0"
-    bus = parts[-2]
-    slot, _, func = parts[-1].partition(".")
-    func = func.split("@")[0]
-    attrs = {"mode": "subsystem", "type": "pci", "managed": "no"}
-    for opt in opts:
-        key, _, value = opt.partition("=")
-        if key == "permissive":
-            attrs["writeFiltering"] = "no" if int(value) else "yes"
-    hostdev = _sub(devs, "hostdev", **attrs)
+    """``[DDDD:]BB:SS.F[@VSLOT][,permissive=N,...]`` or ``bdf=...`` (libvirt's
+    hostdev takes one function of a device, named by its address)."""
+    fields = [f.strip() for f in spec.split(",")]
+    keyed = {k: v for k, eq, v in (f.partition("=") for f in fields) if eq}
+    bdf = keyed.get("bdf", fields[0])
+    m = _BDF.fullmatch(bdf)
+    if m is None:
+        raise ConfigValueError.at(
+            f"pci '{spec}': libvirt's <hostdev> needs one device function by address "
+            "([DDDD:]BB:SS.F); all functions (.*) and name= have no libvirt form")
+    domain, bus, slot, func = m.groups()
+    source_attrs = {}
+    if keyed.get("permissive", "").isdigit():
+        source_attrs["writeFiltering"] = "no" if int(keyed["permissive"]) else "yes"
+    hostdev = _sub(devs, "hostdev", mode="subsystem", type="pci", managed="no")
     _sub(hostdev, "driver", name="xen")
-    source = _sub(hostdev, "source")
-    _sub(source, "address", domain=f"0x{int(domain, 16):04x}", bus=f"0x{int(bus, 16):02x}",
-         slot=f"0x{int(slot, 16):02x}", function=f"0x{int(func, 16):x}")
+    source = _sub(hostdev, "source", **source_attrs)
+    _sub(source, "address", domain=f"0x{int(domain or '0', 16):04x}",
+         bus=f"0x{int(bus, 16):02x}", slot=f"0x{int(slot, 16):02x}",
+         function=f"0x{int(func, 16):x}")
 
 
 def _hostdev_usb(devs: ET.Element, spec: str) -> None:

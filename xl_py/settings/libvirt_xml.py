@@ -353,7 +353,8 @@ def s_pci(d: _Domain, cfg: Cfg) -> None:
         dom, bus, slot, fn = (int(addr.get(k, "0"), 0) for k in
                               ("domain", "bus", "slot", "function"))
         spec = f"{dom:04x}:{bus:02x}:{slot:02x}.{fn:x}"
-        filtering = hostdev.get("writeFiltering")
+        source = hostdev.find("source")  # libvirt reads writeFiltering there
+        filtering = source.get("writeFiltering") if source is not None else None
         if filtering in ("yes", "no"):
             spec += f",permissive={int(filtering == 'no')}"
         pcis.append(spec)
@@ -651,8 +652,19 @@ def s_channels(d: _Domain, cfg: Cfg) -> None:
 _XEN_NS = "{http://libvirt.org/schemas/domain/xen/1.0}"
 
 
+def _xen_prefix(root: ET.Element) -> str:
+    """The prefix the XML binds to libvirt's xen namespace (parsed without
+    namespace processing, so tags keep their prefix: 'xen:commandline')."""
+    for attr, value in root.attrib.items():
+        if attr.startswith("xmlns:") and value == _XEN_NS.strip("{}"):
+            return attr[len("xmlns:"):] + ":"
+    return _XEN_NS
+
+
 def s_dm_args(d: _Domain, cfg: Cfg) -> None:
-    args = [a.get("value", "") for a in d.root.findall(f"{_XEN_NS}commandline/{_XEN_NS}arg")]
+    ns = _xen_prefix(d.root)  # ElementPath would read 'xen:' as its own prefix
+    args = [a.get("value", "") for cmd in d.root if cmd.tag == f"{ns}commandline"
+            for a in cmd if a.tag == f"{ns}arg"]
     if args:
         cfg["device_model_args"] = args
 
@@ -729,7 +741,7 @@ def _unread(root: ET.Element, src: Source) -> list[ReportItem]:
     devices = root.find("devices")
     for el in [*root, *(devices if devices is not None else [])]:
         known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
-        if el.tag not in known:
+        if el.tag not in known and el.tag != f"{_xen_prefix(root)}commandline":
             start = int(el.get(_POS, "0"))
             items.append(ReportItem(f"<{el.tag}>", "dropped", (), "libvirt's xen-xl converter "
                                     "has no xl.cfg key for it", start, start + 1))
