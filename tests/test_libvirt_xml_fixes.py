@@ -1,0 +1,106 @@
+"""Bugs the differential against libvirt's real converter found, one case each
+(no libvirtd needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from xl_py.errors import ConfigValueError
+from xl_py.render.libvirt_xml import to_xml
+from xl_py.settings.libvirt_xml import xlcfg_values, xml_to_cfg
+
+
+def xml(text: str) -> str:
+    return to_xml(xlcfg_values("name = \"g\"\n" + text, "g.cfg"))
+
+
+def test_positional_disk_with_empty_items_is_a_cdrom() -> None:
+    out = xml('type = "hvm"\ndisk = [ ",,hdc:cdrom,r" ]\n')
+    assert ("    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
+            "      <source file=''/>\n      <target dev='hdc' bus='ide'/>\n      <readonly/>\n"
+            ) in out
+
+
+def test_disk_flags_and_script_prefix_are_not_positional() -> None:
+    out = xml('disk = [ "/dev/vg/g,raw,xvda,rw,discard", "drbd:res0,xvdb,w" ]\n')
+    assert "<driver name='qemu' type='raw'/>\n      <source file='/dev/vg/g'/>" in out
+    assert "<source file='res0'/>\n      <target dev='xvdb' bus='xen'/>" in out
+
+
+def test_disk_string_and_nested_items_are_not_disks() -> None:
+    assert "<disk" not in xml('disk = "phy:/dev/vg/a,xvda,w"\n')
+    assert xml('disk = [ [ "x" ], "phy:/dev/vg/b,xvdb,w" ]\n').count("<disk ") == 1
+
+
+def test_pci_permissive_is_on_source_and_bad_bdf_is_a_message() -> None:
+    assert "<source writeFiltering='no'>" in xml('pci = [ "01:00.0,permissive=1" ]\n')
+    with pytest.raises(ConfigValueError) as exc:
+        xml('pci = [ "02:00.*" ]\n')
+    assert str(exc.value) == (
+        "error: pci '02:00.*': libvirt's <hostdev> needs one device function by address "
+        "([DDDD:]BB:SS.F); all functions (.*) and name= have no libvirt form")
+
+
+def test_pci_writefiltering_read_from_source() -> None:
+    _, cfg = xml_to_cfg(
+        "<domain type='xen'><name>g</name><memory>262144</memory><devices>"
+        "<hostdev mode='subsystem' type='pci'><source writeFiltering='no'>"
+        "<address domain='0' bus='1' slot='0' function='0'/></source></hostdev>"
+        "</devices></domain>", "g.xml")
+    assert cfg["pci"] == ["0000:01:00.0,permissive=1"]
+
+
+def test_viridian_groups_octal_memory_and_numeric_tsc_mode() -> None:
+    out = xml('type = "hvm"\nviridian = [ "base", "freq" ]\nmemory = 01000\ntsc_mode = 1\n')
+    assert "<viridian/>" in out and "<pae/>" in out
+    assert "<memory unit='KiB'>524288</memory>" in out
+    assert "<timer name='tsc' present='yes' mode='emulate'/>" in out
+
+
+def test_cpus_forms() -> None:
+    assert "cpuset='1'" in xml('vcpus = 2\ncpus = "0-1,^0"\n')
+    assert "cpuset" not in xml('cpus = "all"\n')
+    assert ("  <cputune>\n    <vcpupin vcpu='0' cpuset='2'/>\n    <vcpupin vcpu='1' "
+            "cpuset='3'/>\n  </cputune>\n") in xml('vcpus = 2\ncpus = [ "2", "3" ]\n')
+    with pytest.raises(ConfigValueError) as exc:
+        xml('cpus = "nodes:0"\n')
+    assert str(exc.value) == ("error: cpus = \"nodes:0\": 'nodes:0' has no libvirt cpuset "
+                              "form (libvirt takes CPU numbers and ranges, not NUMA nodes)")
+
+
+def test_cpuid_values_libvirt_cannot_express() -> None:
+    with pytest.raises(ConfigValueError) as exc:
+        xml('type = "hvm"\ncpuid = "host,family=6"\n')
+    assert str(exc.value) == ("error: Invalid libxl cpuid value: family=6 (libvirt takes "
+                              "only the flags 0, 1, x, k and s)")
+
+
+def test_vif_mac_and_ip() -> None:
+    out = xml('vif = [ "mac=0:16:3e:1:2:3,ip=192.0.2.7,rate=5MB/s" ]\n')
+    assert "<mac address='00:16:3e:01:02:03'/>" in out
+    assert ("<outbound average='5120'/>\n      </bandwidth>\n"
+            "      <ip address='192.0.2.7' family='ipv4'/>") in out
+    assert "<mac" not in xml('vif = [ "mac=zz:16:3e:12:34:56" ]\n')
+
+
+def test_elements_libvirt_reads_are_written() -> None:
+    out = xml('type = "hvm"\npassthrough = "sync_pt"\nacpi_firmware = "/etc/xen/a.bin"\n'
+              'device_model_args = [ "-no-shutdown" ]\ndevice_model = "/usr/bin/qemu-dm"\n'
+              'uuid = "3F1B2C9A-52D4-4C0E-9A4E-6F2B7D1C8E90"\n')
+    assert out.startswith("<domain type='xen' xmlns:xen='http://libvirt.org/schemas/"
+                          "domain/xen/1.0'>\n  <name>g</name>\n"
+                          "  <uuid>3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90</uuid>\n")
+    assert "<passthrough state='on' mode='sync_pt'/>" in out
+    assert "<acpi>\n      <table type='slic'>/etc/xen/a.bin</table>\n    </acpi>" in out
+    assert "<emulator>" not in out
+    assert out.endswith("  <xen:commandline>\n    <xen:arg value='-no-shutdown'/>\n"
+                        "  </xen:commandline>\n</domain>\n")
+    assert xml_to_cfg(out, "g.xml")[1]["device_model_args"] == ["-no-shutdown"]
+
+
+def test_soft_reset_has_no_libvirt_action() -> None:
+    with pytest.raises(ConfigValueError) as exc:
+        xml('on_reboot = "soft-reset"\n')
+    assert str(exc.value) == ('error: on_reboot = "soft-reset": libvirt has no such '
+                              "lifecycle action (libvirt's xen-xl converter refuses it too)")
+    assert "<on_crash>restart</on_crash>" in xml('on_crash = [ "restart" ]\n')
