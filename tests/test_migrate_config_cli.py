@@ -405,3 +405,14 @@ def test_a_large_file_in_a_tree_is_skipped_unread(tmp_path: Path) -> None:
     assert text.splitlines()[0] == (
         f"{xen / 'guest-disk'}: skipped: 1048577 bytes: too large for a config "
         "(name it to convert it)")
+
+
+def test_an_output_directory_blocked_by_a_file_says_which(tmp_path: Path) -> None:
+    (tmp_path / "xen" / "sub").mkdir(parents=True)
+    (tmp_path / "xen" / "sub" / "g").write_text(PV.format(name="g"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sub").write_text("a file where a directory is needed\n")
+    rc, text, _ = cli("migrate-config", "-o", str(out), str(tmp_path / "xen"))
+    assert rc == 1
+    assert f"error: {out / 'sub'}: File exists" in text.splitlines()  # was "[Errno 17] ..."

@@ -571,9 +571,9 @@ def _one(f: Found, opts: Options, outdir: str | None, force: bool,
     written[target] = str(path)
     try:
         write_new(target, result.text, force, mode)
-    except OSError as exc:
-        return _fail_result(result, str(exc) if isinstance(exc, FileExistsError) else
-                            f"{target}: {exc.strerror}")
+    except OSError as exc:  # ours carry the whole message; the system's an errno
+        return _fail_result(result, f"{exc.filename or target}: {exc.strerror}"
+                            if exc.errno else str(exc))
     result.output = str(target)
     return result
 
