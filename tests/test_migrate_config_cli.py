@@ -416,3 +416,27 @@ def test_an_output_directory_blocked_by_a_file_says_which(tmp_path: Path) -> Non
     rc, text, _ = cli("migrate-config", "-o", str(out), str(tmp_path / "xen"))
     assert rc == 1
     assert f"error: {out / 'sub'}: File exists" in text.splitlines()  # was "[Errno 17] ..."
+
+
+def test_an_unreadable_directory_fails_instead_of_vanishing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.walk drops a directory it cannot list (EACCES for a non-root admin):
+    the guests in it were silently left out of the migration."""
+    xen = tmp_path / "xen"
+    (xen / "private").mkdir(parents=True)
+    (xen / "private" / "g").write_text(PV.format(name="g"))
+    (xen / "web").write_text(PV.format(name="web"))
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("private"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    rc, text, _ = cli("migrate-config", "-o", str(tmp_path / "out"), str(xen))
+    assert rc == 1
+    assert text.splitlines()[-3:] == [
+        f"{xen / 'private'}: failed",
+        f"error: {xen / 'private'}: Permission denied",
+        f"2 file(s): 1 converted, 1 failed: {xen / 'private'}"]

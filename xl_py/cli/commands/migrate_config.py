@@ -268,13 +268,19 @@ def _items(source: Source, report: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 class Found(Record):
-    """A file among the sources: converted unless ``skip`` says why not.
-    ``walked``: found in a directory (the content rules apply), not named."""
+    """A file among the sources: converted unless ``skip`` says why not (or
+    ``error``: a directory that could not be read).  ``walked``: found in a
+    directory (the content rules apply), not named."""
 
     path: Path
     rel: Path
     skip: str = ""
     walked: bool = False
+    error: str = ""
+
+    @property
+    def convert(self) -> bool:
+        return not (self.skip or self.error)
 
 
 def find(sources: Iterable[str], outdir: str | None) -> list[Found]:
@@ -292,8 +298,11 @@ def find(sources: Iterable[str], outdir: str | None) -> list[Found]:
 
 def walk(src: Path, exclude: str | None = None) -> Iterator[Found]:
     """The files of an /etc/xen-style tree, sorted, with what is no guest
-    config marked as skipped (the reasons a name, a directory or a link gives)."""
-    for root, dirs, files in os.walk(src):
+    config marked as skipped (the reasons a name, a directory or a link gives);
+    a directory that cannot be read is an error, not silently left out."""
+    errors: list[OSError] = []
+    for root, dirs, files in os.walk(src, onerror=errors.append):
+        yield from _unreadable(src, errors)
         here = Path(root)
         for name in sorted(files):
             path = here / name
@@ -307,6 +316,15 @@ def walk(src: Path, exclude: str | None = None) -> Iterator[Found]:
             else:
                 kept.append(name)
         dirs[:] = kept
+    yield from _unreadable(src, errors)
+
+
+def _unreadable(src: Path, errors: list[OSError]) -> Iterator[Found]:
+    for exc in errors:
+        path = Path(exc.filename)
+        rel = path.relative_to(src) if path.is_relative_to(src) else Path(path.name)
+        yield Found(path, rel, walked=True, error=f"{path}: {exc.strerror}")
+    errors.clear()
 
 
 def _dir_skip(path: Path, exclude: str | None) -> str:
@@ -340,11 +358,11 @@ def once(found: list[Found]) -> list[Found]:
     """Skip a file met a second time (a link to it, auto/ entries, a source
     given twice): real files win over links, then the first one met."""
     first: dict[str, Found] = {}
-    for f in sorted((f for f in found if not f.skip), key=lambda f: f.path.is_symlink()):
+    for f in sorted((f for f in found if f.convert), key=lambda f: f.path.is_symlink()):
         first.setdefault(os.path.realpath(f.path), f)
     out = []
     for f in found:
-        owner = first.get(os.path.realpath(f.path)) if not f.skip else None
+        owner = first.get(os.path.realpath(f.path)) if f.convert else None
         if owner is None or owner is f:
             out.append(f)
         elif f.path.is_symlink():
@@ -534,7 +552,9 @@ def _batch(found: list[Found], opts: Options, outdir: str | None,
     written: dict[Path, str] = {}  # output -> its source, in this run
     results = []
     for f in found:
-        if f.skip:
+        if f.error:
+            results.append(_failed(f.path, f.error))
+        elif f.skip:
             results.append(FileResult(str(f.path), status="skipped", reason=f.skip))
         else:
             results.append(_one(f, opts, outdir, force, written))
