@@ -23,171 +23,39 @@ from __future__ import annotations
 import contextlib
 import os.path
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
-from xl_py._record import Record, field
-from xl_py.errors import Diagnostic, Source
+from xl_py.errors import Diagnostic
 from xl_py.settings import legacy_devices as dev
-from xl_py.syntax.xm import XmConfig
+from xl_py.settings.legacy_base import (
+    Bad,
+    Ctx,
+    Handler,
+    LegacyInput,
+    LegacyValue,
+    Migration,
+    ReportItem,
+    Status,
+    XlValue,
+    as_bool,
+    as_int,
+    as_list,
+    as_str,
+    as_str_or_list,
+    decide,
+    drop,
+    from_xm,
+    keep,
+    rename,
+)
+from xl_py.settings.legacy_cmdline import cmdline, h_ip_part, h_nfs, h_root
 
-Status = Literal["kept", "renamed", "changed", "dropped", "decision", "added", "ignored"]
-XlValue = int | str | list[str]
-
-
-class LegacyValue(Record):
-    name: str
-    value: Any
-    start: int = 0
-    end: int = 0
-
-
-class LegacyInput(Record):
-    """Legacy keys with their values and spans, whatever syntax they came from."""
-
-    source: Source
-    kind: Literal["xm", "sxp"]
-    values: tuple[LegacyValue, ...]
-    diagnostics: tuple[Diagnostic, ...] = ()
-
-    def get(self, name: str) -> LegacyValue | None:
-        for v in self.values:
-            if v.name == name:
-                return v
-        return None
-
-
-def from_xm(cfg: XmConfig) -> LegacyInput:
-    return LegacyInput(cfg.source, "xm",
-                       tuple(LegacyValue(b.name, b.value, b.start, b.end) for b in cfg.bindings),
-                       cfg.diagnostics)
+__all__ = ["RULES", "RUNTIME", "LegacyInput", "LegacyValue", "Migration", "ReportItem",
+           "Status", "from_xm", "migrate"]
 
 
-class ReportItem(Record):
-    key: str
-    status: Status
-    xl: tuple[str, ...]
-    detail: str
-    start: int = 0
-    end: int = 0
-
-
-class Migration(Record):
-    source: Source
-    kind: str
-    entries: tuple[tuple[str, XlValue], ...]
-    comments: tuple[str, ...]
-    report: tuple[ReportItem, ...]
-    diagnostics: tuple[Diagnostic, ...]
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.severity == "error")
-
-    def get(self, key: str) -> XlValue | None:
-        return dict(self.entries).get(key)
-
-
-class _Bad(Exception):
-    """A value of the wrong shape: becomes an error diagnostic on the key."""
-
-
-class _Ctx(Record, frozen=False):
-    inp: LegacyInput
-    hvm: bool
-    out: dict[str, XlValue] = field(default_factory=dict)
-    report: list[ReportItem] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-    diags: list[Diagnostic] = field(default_factory=list)
-
-    def value(self, name: str, default: Any = None) -> Any:
-        v = self.inp.get(name)
-        return default if v is None or v.value is None else v.value
-
-    def item(self, v: LegacyValue, status: Status, xl: Iterable[str], detail: str) -> None:
-        self.report.append(ReportItem(v.name, status, tuple(xl), detail, v.start, v.end))
-
-    def error(self, v: LegacyValue, message: str) -> None:
-        self.diags.append(Diagnostic("error", f"{v.name}: {message}", self.inp.source,
-                                     v.start, v.end, code="legacy-value"))
-
-
-# --------------------------------------------------------------------------- converters
-
-
-def as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(0[xX][0-9a-fA-F]+|\d+)\s*", value):
-        return int(value, 0) if value.strip().lower().startswith(("0x", "-0x")) else int(value)
-    raise _Bad(f"{value!r} is not an integer")
-
-
-def as_bool(value: Any) -> int:
-    if isinstance(value, str) and value.lower() in ("yes", "true", "on"):
-        return 1
-    if isinstance(value, str) and value.lower() in ("no", "false", "off", ""):
-        return 0
-    return 1 if as_int(value) else 0
-
-
-def as_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, str | int | float):
-        return str(value)
-    raise _Bad(f"{value!r} is not a string")
-
-
-def as_list(value: Any) -> list[str]:
-    if isinstance(value, list | tuple):
-        return [as_str(v) for v in value]
-    return [as_str(value)]
-
-
-def as_str_or_list(value: Any) -> XlValue:
-    return as_list(value) if isinstance(value, list | tuple) else as_str(value)
-
-
-# --------------------------------------------------------------------------- handlers
-
-Handler = Callable[[_Ctx, LegacyValue], None]
-
-
-def keep(conv: Callable[[Any], XlValue] = as_str, hvm_only: bool = False) -> Handler:
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
-        if hvm_only and not ctx.hvm:
-            ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xl ignores it")
-            return
-        ctx.out[v.name] = conv(v.value)
-        ctx.item(v, "kept", (v.name,), "")
-    return handle
-
-
-def rename(new: str, conv: Callable[[Any], XlValue] = as_str, detail: str = "") -> Handler:
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
-        ctx.out[new] = conv(v.value)
-        ctx.item(v, "renamed", (new,), detail or f"xl calls it {new}")
-    return handle
-
-
-def drop(reason: str) -> Handler:
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
-        ctx.item(v, "dropped", (), reason)
-    return handle
-
-
-def decide(reason: str) -> Handler:
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
-        ctx.item(v, "decision", (), f"{reason} (value was {v.value!r})")
-    return handle
-
-
-def ignore_pv_part(ctx: _Ctx, v: LegacyValue) -> None:
+def ignore_pv_part(ctx: Ctx, v: LegacyValue) -> None:
     """vnc/sdl keys: HVM display options; in a PV config they build a vfb (xend 3.0)."""
     if ctx.hvm:
         ctx.out[v.name] = _display_value(v.name, v.value)
@@ -211,14 +79,14 @@ def _display_value(key: str, value: Any) -> XlValue:
     return as_int(value) if key == "vncdisplay" else as_bool(value)
 
 
-def h_builder(ctx: _Ctx, v: LegacyValue) -> None:
+def h_builder(ctx: Ctx, v: LegacyValue) -> None:
     kind = as_str(v.value)
     if kind not in _BUILDERS:
-        raise _Bad(f"builder {kind!r} is not 'linux' or 'hvm'")
+        raise Bad(f"builder {kind!r} is not 'linux' or 'hvm'")
     ctx.item(v, "renamed", ("type",), f"builder='{kind}' -> type=\"{'hvm' if ctx.hvm else 'pv'}\"")
 
 
-def h_kernel(ctx: _Ctx, v: LegacyValue) -> None:
+def h_kernel(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
     if not ctx.hvm:
         ctx.out["kernel"] = path
@@ -230,7 +98,7 @@ def h_kernel(ctx: _Ctx, v: LegacyValue) -> None:
                  "boot; use firmware_override= only if this is really firmware")
 
 
-def h_loader(ctx: _Ctx, v: LegacyValue) -> None:
+def h_loader(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
     if os.path.basename(path) == "hvmloader":
         ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
@@ -238,7 +106,7 @@ def h_loader(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "decision", (), f"firmware loader {path!r}: use firmware_override= if needed")
 
 
-def h_device_model(ctx: _Ctx, v: LegacyValue) -> None:
+def h_device_model(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
     if "stubdom-dm" in path:
         ctx.item(v, "decision", (), "stub domain device model: set "
@@ -249,7 +117,7 @@ def h_device_model(ctx: _Ctx, v: LegacyValue) -> None:
              "Use device_model_override= only if you really need another binary")
 
 
-def h_bootloader(ctx: _Ctx, v: LegacyValue) -> None:
+def h_bootloader(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
     if os.path.basename(path) == "pygrub" and path != "pygrub":
         ctx.out["bootloader"] = "pygrub"
@@ -260,7 +128,7 @@ def h_bootloader(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "kept", ("bootloader",), "")
 
 
-def h_bootargs(ctx: _Ctx, v: LegacyValue) -> None:
+def h_bootargs(ctx: Ctx, v: LegacyValue) -> None:
     args = as_str(v.value).split() if isinstance(v.value, str) else as_list(v.value)
     if not args:
         ctx.item(v, "dropped", (), "empty")
@@ -271,25 +139,25 @@ def h_bootargs(ctx: _Ctx, v: LegacyValue) -> None:
              "xl calls it bootloader_args and takes a list of arguments")
 
 
-def h_bootentry(ctx: _Ctx, v: LegacyValue) -> None:
+def h_bootentry(ctx: Ctx, v: LegacyValue) -> None:
     current = ctx.out.get("bootloader_args")
     args = current if isinstance(current, list) else []
     ctx.out["bootloader_args"] = [*args, f"--entry={as_str(v.value)}"]
     ctx.item(v, "changed", ("bootloader_args",), "passed to the bootloader as --entry=")
 
 
-def h_cpu(ctx: _Ctx, v: LegacyValue) -> None:
+def h_cpu(ctx: Ctx, v: LegacyValue) -> None:
     """xend 3.1+ (XendConfig): ``cpu=N`` is folded into ``cpus`` as "N,<cpus>"."""
     cpu = as_int(v.value)
     cpus = ctx.value("cpus")
     if isinstance(cpus, list | tuple):
-        raise _Bad(f"cpu={cpu} with a list cpus=: xend refused the pair")
+        raise Bad(f"cpu={cpu} with a list cpus=: xend refused the pair")
     ctx.out["cpus"] = f"{cpu},{as_str(cpus).strip()}" if cpus is not None else str(cpu)
     ctx.item(v, "changed", ("cpus",), f"xend pinned every vcpu to CPU {cpu} (added to cpus=): "
              f"cpus=\"{ctx.out['cpus']}\"")
 
 
-def h_cpus(ctx: _Ctx, v: LegacyValue) -> None:
+def h_cpus(ctx: Ctx, v: LegacyValue) -> None:
     """A string is a set of CPUs for every vcpu in xend and xl ("0-3,^1" included).
     A list of integers is xend 3.1's form of the same set (xend 4 refused it); a
     list of strings is one set per vcpu in xend 4 and in xl."""
@@ -307,11 +175,11 @@ def h_cpus(ctx: _Ctx, v: LegacyValue) -> None:
     ctx.item(v, "kept", ("cpus",), "")
 
 
-def h_vcpu_avail(ctx: _Ctx, v: LegacyValue) -> None:
+def h_vcpu_avail(ctx: Ctx, v: LegacyValue) -> None:
     mask = as_int(v.value)
     maxv = as_int(ctx.value("vcpus", 1))
     if not 1 <= maxv <= _MAX_COUNT or mask < 0:
-        raise _Bad(f"bitmask {mask} of {maxv} vcpus: vcpus must be 1..{_MAX_COUNT} and the "
+        raise Bad(f"bitmask {mask} of {maxv} vcpus: vcpus must be 1..{_MAX_COUNT} and the "
                    "mask not negative")
     online = bin(mask & ((1 << maxv) - 1)).count("1")
     ctx.out["maxvcpus"] = maxv
@@ -326,10 +194,10 @@ _ACTIONS = frozenset({"destroy", "restart", "preserve", "rename-restart", "cored
                       "coredump-restart", "soft-reset"})
 
 
-def h_action(ctx: _Ctx, v: LegacyValue) -> None:
+def h_action(ctx: Ctx, v: LegacyValue) -> None:
     action = as_str(v.value)
     if action not in _ACTIONS:
-        raise _Bad(f"{action!r} is not one of {', '.join(sorted(_ACTIONS))}")
+        raise Bad(f"{action!r} is not one of {', '.join(sorted(_ACTIONS))}")
     ctx.out[v.name] = action
     ctx.item(v, "kept", (v.name,), "")
 
@@ -338,10 +206,10 @@ _RESTART = {"onreboot": ("destroy", "restart", "destroy"), "always": ("restart",
             "never": ("destroy",) * 3}
 
 
-def h_restart(ctx: _Ctx, v: LegacyValue) -> None:
+def h_restart(ctx: Ctx, v: LegacyValue) -> None:
     policy = as_str(v.value)
     if policy not in _RESTART:
-        raise _Bad(f"{policy!r} is not onreboot, always or never")
+        raise Bad(f"{policy!r} is not onreboot, always or never")
     written = []
     for key, action in zip(("on_poweroff", "on_reboot", "on_crash"), _RESTART[policy],
                            strict=True):
@@ -359,7 +227,7 @@ _TIMER = {0: "delay_for_missed_ticks", 1: "no_delay_for_missed_ticks",
 
 def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
     """Integer modes xl deprecated: written with xl's names (same meaning)."""
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+    def handle(ctx: Ctx, v: LegacyValue) -> None:
         if hvm_only and not ctx.hvm:
             ctx.item(v, "dropped", (), "HVM-only option in a PV guest config")
             return
@@ -368,13 +236,13 @@ def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
         else:
             number = as_int(v.value)
             if number not in names:
-                raise _Bad(f"{number} is not one of {sorted(names)}")
+                raise Bad(f"{number} is not one of {sorted(names)}")
             ctx.out[v.name] = names[number]
         ctx.item(v, "kept", (v.name,), f"written as {v.name}=\"{ctx.out[v.name]}\"")
     return handle
 
 
-def h_stdvga(ctx: _Ctx, v: LegacyValue) -> None:
+def h_stdvga(ctx: Ctx, v: LegacyValue) -> None:
     if as_bool(v.value):
         ctx.out["vga"] = "stdvga"
         ctx.item(v, "renamed", ("vga",), "stdvga=1 -> vga=\"stdvga\"")
@@ -382,7 +250,7 @@ def h_stdvga(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "dropped", (), "stdvga=0 is the default (cirrus)")
 
 
-def h_parallel(ctx: _Ctx, v: LegacyValue) -> None:
+def h_parallel(ctx: Ctx, v: LegacyValue) -> None:
     if as_str(v.value) == "none":
         ctx.item(v, "dropped", (), "no parallel port, as xl's guests have by default")
     else:
@@ -396,11 +264,11 @@ _MAX_COUNT = 4096  # vcpus / nics beyond any guest's: refused before lists are b
 def _nic_count(value: Any) -> int:
     count = as_int(value)
     if count > _MAX_COUNT:
-        raise _Bad(f"{count} NICs: more than {_MAX_COUNT}")
+        raise Bad(f"{count} NICs: more than {_MAX_COUNT}")
     return count
 
 
-def h_nics(ctx: _Ctx, v: LegacyValue) -> None:
+def h_nics(ctx: Ctx, v: LegacyValue) -> None:
     """xend added empty vif entries up to nics= (create.py configure_vifs)."""
     count = _nic_count(v.value)
     have = len(as_list(ctx.value("vif", [])))
@@ -411,7 +279,7 @@ def h_nics(ctx: _Ctx, v: LegacyValue) -> None:
              f"default settings to reach {count} NICs; so does the migrated vif=")
 
 
-def _nics(ctx: _Ctx) -> None:
+def _nics(ctx: Ctx) -> None:
     nics = ctx.value("nics")
     if nics is None:
         return
@@ -432,28 +300,28 @@ _XEND_LIFE = {
 }
 
 
-def h_on_xend(ctx: _Ctx, v: LegacyValue) -> None:
+def h_on_xend(ctx: Ctx, v: LegacyValue) -> None:
     detail = _XEND_LIFE.get((v.name, as_str(v.value)), "xl has no daemon: nothing starts "
                             "or stops the guest on its own, as with xend's default")
     ctx.item(v, "dropped", (), detail)
 
 
-def h_description(ctx: _Ctx, v: LegacyValue) -> None:
+def h_description(ctx: Ctx, v: LegacyValue) -> None:
     ctx.comments.extend(f"description: {line}" for line in as_str(v.value).splitlines())
     ctx.item(v, "dropped", (), "xl has no description; kept as a comment in the output")
 
 
-def h_irq(ctx: _Ctx, v: LegacyValue) -> None:
+def h_irq(ctx: Ctx, v: LegacyValue) -> None:
     values = v.value if isinstance(v.value, list | tuple) else [v.value]
     ctx.out["irqs"] = [str(as_int(i)) for i in values]
     ctx.item(v, "renamed", ("irqs",), "xl calls it irqs (a list)")
 
 
-def h_uuid(ctx: _Ctx, v: LegacyValue) -> None:
+def h_uuid(ctx: Ctx, v: LegacyValue) -> None:
     text = as_str(v.value).strip().lower()
     hexdigits = text.replace("-", "")
     if not re.fullmatch(r"[0-9a-f]{32}", hexdigits):
-        raise _Bad(f"{v.value!r} is not a UUID")
+        raise Bad(f"{v.value!r} is not a UUID")
     canon = "-".join((hexdigits[:8], hexdigits[8:12], hexdigits[12:16], hexdigits[16:20],
                       hexdigits[20:]))
     ctx.out["uuid"] = canon
@@ -461,7 +329,7 @@ def h_uuid(ctx: _Ctx, v: LegacyValue) -> None:
 
 
 def _device_list(name: str, convert: Callable[[str], dev.DeviceSpec]) -> Handler:
-    def handle(ctx: _Ctx, v: LegacyValue) -> None:
+    def handle(ctx: Ctx, v: LegacyValue) -> None:
         specs: list[str] = []
         changes: list[str] = []
         for raw in as_list(v.value):
@@ -478,7 +346,7 @@ def _device_list(name: str, convert: Callable[[str], dev.DeviceSpec]) -> Handler
     return handle
 
 
-def h_vfb(ctx: _Ctx, v: LegacyValue) -> None:
+def h_vfb(ctx: Ctx, v: LegacyValue) -> None:
     """xend gave every vfb without keymap= the top-level keymap (configure_vfbs)."""
     _device_list("vfb", dev.convert_vfb)(ctx, v)
     keymap = ctx.value("keymap")
@@ -488,59 +356,6 @@ def h_vfb(ctx: _Ctx, v: LegacyValue) -> None:
     ctx.out["vfb"] = [spec if re.search(r"(?:^|,)\s*keymap=", spec)
                       else ",".join(filter(None, (spec, f"keymap={as_str(keymap)}")))
                       for spec in specs]
-
-
-_IP_KEYS = ("ip", "gateway", "netmask", "hostname", "interface", "dhcp")
-
-
-def _extra_has(ctx: _Ctx, word: str) -> bool:
-    """Does the source's extra= already carry ``word=``?  xend then left its own
-    ``root=`` / ``ip=`` off (XendConfig.update_with_image_sxp); its check also
-    matched ``nfsroot=``, which we do not copy: that dropped the root=/dev/nfs
-    an NFS-root guest needs."""
-    extra = ctx.value("extra", "")
-    return isinstance(extra, str) and re.search(rf"(?:^|\s){word}=\S", extra) is not None
-
-
-def h_root(ctx: _Ctx, v: LegacyValue) -> None:
-    """``root = "/dev/sda1 ro"``: xl writes ``root=`` + the value, as xend did;
-    xend stripped a leading ``root=`` (create.py configure_image)."""
-    text = as_str(v.value)
-    root = text[len("root="):] if text.startswith("root=") else text
-    if _extra_has(ctx, "root"):
-        ctx.item(v, "dropped", (), "extra= already has root=: xend left this root= off the "
-                 "kernel command line, and so does the migration")
-        return
-    ctx.out["root"] = root
-    if root != text:
-        ctx.item(v, "changed", ("root",), f"leading 'root=' removed as xend did: "
-                 f"root=\"{root}\"")
-    else:
-        ctx.item(v, "kept", ("root",), "")
-
-
-def h_ip_part(ctx: _Ctx, v: LegacyValue) -> None:
-    if _extra_has(ctx, "ip"):
-        ctx.item(v, "dropped", (), "extra= already has ip=: xend did not add its own")
-    elif ctx.value("ip", "") or ctx.value("dhcp", "off") != "off":
-        ctx.item(v, "changed", ("extra",), "xend put ip=IP:NFS:GW:MASK:HOST:IF:DHCP on the "
-                 "kernel command line; so does the migrated extra=")
-    else:
-        ctx.item(v, "dropped", (), "only used with ip= or dhcp=, which are not set")
-
-
-def h_nfs(ctx: _Ctx, v: LegacyValue) -> None:
-    if not ctx.value("nfs_root"):
-        ctx.item(v, "dropped", (), "only used with nfs_root=, which is not set"
-                 if v.name == "nfs_server" else "empty")
-        return
-    if not ctx.value("nfs_server"):
-        raise _Bad("nfs_root without nfs_server: xend refused to start the guest "
-                   "('Must set nfs root and nfs server')")
-    hint = "" if ctx.inp.get("root") is not None else (
-        "; xend added no root=: set root=\"/dev/nfs\" if the kernel needs it")
-    ctx.item(v, "changed", ("extra",), "xend put nfsroot=SERVER:PATH on the kernel command "
-             "line; so does the migrated extra=" + hint)
 
 
 # runtime state xend recorded in (domain ...) SXP; never configuration
@@ -563,7 +378,7 @@ XL_ONLY_KEYS = frozenset({
 })
 
 
-def h_helper(ctx: _Ctx, v: LegacyValue) -> None:
+def h_helper(ctx: Ctx, v: LegacyValue) -> None:
     if v.name in XL_ONLY_KEYS:
         ctx.item(v, "decision", (), f"an xl.cfg key, but not an xm one: xend ignored it. "
                  f"Add {v.name}= to the xl.cfg if it was meant (value was {v.value!r})")
@@ -575,14 +390,14 @@ def h_helper(ctx: _Ctx, v: LegacyValue) -> None:
         ctx.item(v, "ignored", (), "not an xm option (a helper variable); xend ignored it")
 
 
-def h_bootloader_file(ctx: _Ctx, v: LegacyValue) -> None:
+def h_bootloader_file(ctx: Ctx, v: LegacyValue) -> None:
     """``bootloader:kernel`` etc.: image files pygrub extracted (legacy_sxp names them so)."""
     ctx.report.append(ReportItem(
         v.name.partition(":")[2], "dropped", (), "extracted by the bootloader for the last "
         "boot; xl runs the bootloader itself at every start", v.start, v.end))
 
 
-def h_cpu_weight(ctx: _Ctx, v: LegacyValue) -> None:
+def h_cpu_weight(ctx: Ctx, v: LegacyValue) -> None:
     if isinstance(v.value, float) or (isinstance(v.value, str) and "." in v.value):
         ctx.item(v, "decision", (), f"xend 3.0 float weight {v.value!r}; xl's credit weight "
                  "is an integer 1..65535 (default 256)")
@@ -733,7 +548,7 @@ def _is_hvm(inp: LegacyInput) -> bool:
     return builder is not None and _BUILDERS.get(str(builder.value), False)
 
 
-def _pv_vfb(ctx: _Ctx) -> None:
+def _pv_vfb(ctx: Ctx) -> None:
     """xend 3.0 PV configs set vnc=/sdl= at top level: one vfb with those keys."""
     if ctx.hvm or ctx.inp.get("vfb") is not None:
         return
@@ -746,27 +561,6 @@ def _pv_vfb(ctx: _Ctx) -> None:
         parts.append(f"{key}={_display_value(key, value)}")
     if as_bool(ctx.value("vnc", 0)) or as_bool(ctx.value("sdl", 0)):
         ctx.out["vfb"] = [",".join(parts)]
-
-
-def _cmdline(ctx: _Ctx) -> None:
-    """ip=/nfs_* keys: the kernel command line xend built.  create.py prepends
-    ``nfsroot=S:P`` to extra; XendConfig then prepends ``ip=...`` and ``root=R``
-    unless extra has them: "root=R ip=... nfsroot=S:P extra".  xl builds
-    "root=R extra", so extra= gets "ip=... nfsroot=S:P extra"."""
-    extra = ctx.out.get("extra")
-    words = [extra] if isinstance(extra, str) and extra else []
-    nfs_server, nfs_root = ctx.value("nfs_server"), ctx.value("nfs_root")
-    if nfs_root and nfs_server:
-        words.insert(0, f"nfsroot={as_str(nfs_server)}:{as_str(nfs_root)}")
-    ip, dhcp = ctx.value("ip", ""), ctx.value("dhcp", "off")
-    if (ip or dhcp != "off") and not _extra_has(ctx, "ip"):
-        fields = [ip, nfs_server or "127.0.255.255", ctx.value("gateway", ""),
-                  ctx.value("netmask", ""), ctx.value("hostname", ""),
-                  ctx.value("interface", "eth0"), dhcp]
-        text = ":".join(as_str(f) for f in fields)
-        words.insert(0, "ip=" + (text[3:] if text.startswith("ip=") else text))
-    if words != ([extra] if isinstance(extra, str) and extra else []):
-        ctx.out["extra"] = " ".join(words)
 
 
 # xend's defaults where xl's differ (create.py gopts, XendConfig._defaults,
@@ -782,7 +576,7 @@ _XEND_DEFAULTS: tuple[tuple[str, bool, XlValue, str], ...] = (
 )
 
 
-def _xend_defaults(ctx: _Ctx) -> None:
+def _xend_defaults(ctx: Ctx) -> None:
     for key, hvm_only, value, why in _XEND_DEFAULTS:
         if key in ctx.out or ctx.inp.get(key) is not None or (hvm_only and not ctx.hvm):
             continue
@@ -799,16 +593,16 @@ _LEADING = ("type", "name", "uuid")
 def migrate(inp: LegacyInput, new_uuid: Callable[[], str] | None = None) -> Migration:
     """Map every legacy key; collect all problems (never stop at the first)."""
     hvm = _is_hvm(inp)
-    ctx = _Ctx(inp, hvm)
+    ctx = Ctx(inp, hvm)
     ctx.out["type"] = "hvm" if hvm else "pv"
     for v in inp.values:
         handler = RULES.get(v.name, h_helper)
         try:
             handler(ctx, v)
-        except _Bad as exc:
+        except Bad as exc:
             ctx.error(v, str(exc))
-    for finish in (_pv_vfb, _cmdline, _nics):
-        with contextlib.suppress(_Bad):  # the key's own handler reported the value
+    for finish in (_pv_vfb, cmdline, _nics):
+        with contextlib.suppress(Bad):  # the key's own handler reported the value
             finish(ctx)
     _xend_defaults(ctx)
     if "uuid" not in ctx.out and new_uuid is not None:
