@@ -130,17 +130,61 @@ def _parser() -> Any:
 # --------------------------------------------------------------------------- parse
 
 
+# Python 2 as xend ran it: a PEP 263 declaration on line 1 or 2 names the file's
+# encoding; a UTF-8 BOM means UTF-8; otherwise bytes that are not UTF-8 are
+# harmless in comments (Python 2.4 only warned), but in code we cannot know
+# what they meant.
+_COOKIE = re.compile(rb"\A(?:[^\n]*\n)?[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)")
+_STRING_OR_COMMENT = re.compile(
+    r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|#[^\n]*")
+
+
 def _decode(text: str | bytes, name: str) -> str:
     if isinstance(text, str):
-        return text
+        return text.removeprefix("\ufeff")
+    text = text.removeprefix(b"\xef\xbb\xbf")
+    cookie = _COOKIE.match(text)
+    if cookie is not None:
+        return _decode_declared(text, cookie, name)
     try:
         return text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        prefix = text[: exc.start].decode("utf-8", "replace")
-        src = Source(name, text.decode("utf-8", "replace"))
-        raise ConfigSyntaxError.at(
-            "invalid UTF-8 in xm config", src, len(prefix), len(prefix) + 1
-        ) from None
+    except UnicodeDecodeError:
+        pass
+    decoded = text.decode("utf-8", "replace")
+    outside = _first_outside_comments(decoded, "\ufffd")
+    if outside is None:
+        return decoded
+    raise ConfigSyntaxError.at(
+        "invalid UTF-8 in xm config", Source(name, decoded), outside, outside + 1,
+        hint="declare the file's encoding on its first line, as Python does: "
+             "# -*- coding: latin-1 -*-")
+
+
+def _decode_declared(text: bytes, cookie: re.Match[bytes], name: str) -> str:
+    codec = cookie.group(1).decode("ascii")
+    try:
+        return text.decode(codec)
+    except LookupError:  # no such codec, or not a text encoding (zlib, rot13 ...)
+        start, end = cookie.span(1)
+        raise ConfigSyntaxError.at(f"unknown encoding '{codec}' in the coding declaration",
+                                   Source(name, text.decode("utf-8", "replace")),
+                                   start, end) from None
+    except UnicodeError as exc:
+        at = exc.start if isinstance(exc, UnicodeDecodeError) else 0
+        # shown byte for byte: the declared codec cannot show what it cannot read
+        raise ConfigSyntaxError.at(f"invalid {codec} in xm config (the file declares it)",
+                                   Source(name, text.decode("latin-1")), at, at + 1) from None
+
+
+def _first_outside_comments(text: str, char: str) -> int | None:
+    """The first offset of ``char`` that is not inside a ``#`` comment."""
+    comments = [m.span() for m in _STRING_OR_COMMENT.finditer(text) if m.group()[0] == "#"]
+    pos = text.find(char)
+    while pos >= 0:
+        if not any(a <= pos < b for a, b in comments):
+            return pos
+        pos = text.find(char, pos + 1)
+    return None
 
 
 def _check_shape(src: Source) -> None:
@@ -440,7 +484,9 @@ class _Evaluator:
                 node, f"'{name}' is unknown: its assignment at {line}:{col} was skipped")
         if name == "xm_vars":
             return _XmVars()
-        hint = f"pass it with --define {name}=VALUE" if name in self.declared else None
+        hint = (f"pass it with --define {name}=VALUE" if name in self.declared else
+                f"if xm create was given it (xm create FILE {name}=...), pass it with "
+                f"--define {name}=VALUE")
         start, end = span(node)
         raise Skip(f"name '{name}' is not defined", start, end, "xm-undefined", hint)
 
