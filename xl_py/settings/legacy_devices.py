@@ -6,8 +6,11 @@ rules, from xend 4.4 (``create.py``, ``blkif.py``) and xl 4.17
 (``xl-disk-configuration.5``, ``xl-network-configuration.5``):
 
 disk ``[prefix:]target,vdev[:cdrom],mode[,backend]``
-    ``phy:`` ``file:`` ``tap:aio:`` ``tap:qcow:`` ``tap:qcow2:`` ``tap:vhd:``
-    ``tap2:tapdisk:aio:`` ``drbd:`` … become ``format=`` / ``script=`` keys;
+    ``phy:`` ``file:`` ``drbd:`` … and the blktap chains
+    ``tap[2]:[tapdisk:|ioemu:]DRIVER:`` (aio sync ram qcow qcow2 vhd) become
+    ``format=`` / ``script=`` / ``backendtype=`` keys (``ioemu:``: qemu served
+    the image, which is xl's ``backendtype=qdisk``); ``vmdk`` and ``remus``
+    images are refused (xl reads neither);
     ``ioemu:`` on the vdev is dropped (xl emulates hdX and gives it a PV path
     too); ``w!`` (xend's "write even if another domain has it") becomes ``rw``
     — xl never checks sharing; ``phy:sda7`` becomes ``/dev/sda7`` as xend did.
@@ -37,32 +40,69 @@ class DeviceSpec(Record):
     problems: tuple[str, ...] = ()
 
 
-# prefix chain -> (format, script); None format means "let xl decide" (raw)
-_DISK_PREFIXES: dict[str, tuple[str | None, str | None]] = {
-    "phy": (None, None),  # -> backendtype=phy (xend's block-device backend)
-    "file": ("raw", None),
-    "tap:aio": ("raw", None),
-    "tap:sync": ("raw", None),
-    "tap:ram": ("raw", None),
-    "tap:qcow": ("qcow", None),
-    "tap:qcow2": ("qcow2", None),
-    "tap:vhd": ("vhd", None),
-    "tap2:aio": ("raw", None),
-    "tap2:vhd": ("vhd", None),
-    "tap2:tapdisk:aio": ("raw", None),
-    "tap2:tapdisk:vhd": ("vhd", None),
-    "tap2:tapdisk:qcow": ("qcow", None),
-    "tap2:tapdisk:qcow2": ("qcow2", None),
-    "aio": ("raw", None),
-    "raw": ("raw", None),
-    "qcow": ("qcow", None),
-    "qcow2": ("qcow2", None),
-    "vhd": ("vhd", None),
-    "drbd": (None, "block-drbd"),
-    "iscsi": (None, "block-iscsi"),
-    "nbd": (None, "block-nbd"),
-    "enbd": (None, "block-enbd"),
+class _Prefix(Record):
+    """What a disk prefix chain meant: the image format (None: let xl decide,
+    i.e. raw), a hotplug script, xl's backendtype, and a note for the report."""
+
+    fmt: str | None = None
+    script: str | None = None
+    backendtype: str | None = None
+    note: str = ""
+
+
+# blktap drivers (blktapctrl's dtypes, blktap2's tap-ctl, BlktapController's
+# blktap1/blktap2_disk_types) -> xl's format; the ones xl cannot read are refused
+_TAP_DRIVERS: dict[str, str] = {"aio": "raw", "sync": "raw", "ram": "raw", "qcow": "qcow",
+                                "qcow2": "qcow2", "vhd": "vhd"}
+_TAP_REFUSED: dict[str, str] = {
+    "vmdk": "a VMware image: xl reads no VMDK; convert it (qemu-img convert -O qcow2) and "
+            "use format=qcow2",
+    "remus": "blktap2's Remus replication driver: xl has no such disk; give the image's "
+             "own path and format, and replicate with 'xl remus'",
 }
+_TAP_RAM = ("tapdisk's ram driver kept the image in memory and never wrote the guest's "
+            "changes back; xl writes them to the image (give it a copy if the guest relied "
+            "on that)")
+# tap:<subtype>:<driver>: which process served the image (BlktapController
+# createDevice, blktapctrl get_tapdisk_type): tapdisk itself, or qemu
+# (tapdisk-ioemu / qemu-dm), which is xl's qdisk backend
+_TAP_SUBTYPES = {"": None, "tapdisk:": None, "ioemu:": "qdisk"}
+
+
+def _disk_prefixes() -> dict[str, _Prefix]:
+    table = {
+        "phy": _Prefix(backendtype="phy"),  # xend's block-device backend
+        "file": _Prefix("raw"),
+        "drbd": _Prefix(script="block-drbd"),
+        "iscsi": _Prefix(script="block-iscsi"),
+        "nbd": _Prefix(script="block-nbd"),
+        "enbd": _Prefix(script="block-enbd"),
+        # xl's own deprecated prefixes (xl-disk-configuration.5)
+        **{fmt: _Prefix("raw" if fmt == "aio" else fmt)
+           for fmt in ("aio", "raw", "qcow", "qcow2", "vhd")},
+    }
+    for head in ("tap", "tap2"):
+        for sub, backendtype in _TAP_SUBTYPES.items():
+            for driver, fmt in _TAP_DRIVERS.items():
+                note = _TAP_RAM if driver == "ram" else ""
+                table[f"{head}:{sub}{driver}"] = _Prefix(fmt, None, backendtype, note)
+            for driver in _TAP_REFUSED:
+                table[f"{head}:{sub}{driver}"] = _Prefix()
+    return table
+
+
+_DISK_PREFIXES = _disk_prefixes()
+
+
+def _prefix_change(prefix: str, info: _Prefix) -> str:
+    keys = [f"format={info.fmt}" if info.fmt else "",
+            f"script={info.script}" if info.script else "",
+            f"backendtype={info.backendtype}" if info.backendtype else ""]
+    text = f"'{prefix}:' prefix -> " + ", ".join(k for k in keys if k)
+    if info.backendtype == "qdisk":
+        text += " (qemu served the image, as xl's qdisk backend does)"
+    return text + (f"; {info.note}" if info.note else "")
+
 
 _ACCESS = {"r": "ro", "ro": "ro", "w": "rw", "rw": "rw", "w!": "rw"}
 
@@ -88,10 +128,14 @@ def convert_disk(spec: str) -> DeviceSpec:
     prefix, path = _split_prefix(target)
     if target and not prefix and ":" in target.split("/")[0]:
         return DeviceSpec(spec, problems=(f"disk '{spec}': unknown prefix in '{target}'",))
-    fmt, script = _DISK_PREFIXES.get(prefix, (None, None))
+    info = _DISK_PREFIXES.get(prefix, _Prefix())
+    driver = prefix.rpartition(":")[2]
+    if prefix.startswith("tap") and driver in _TAP_REFUSED:
+        return DeviceSpec(spec, problems=(
+            f"disk '{spec}': '{prefix}:' is {_TAP_REFUSED[driver]}",))
+    fmt, script = info.fmt, info.script
     if prefix:
-        changes.append(f"'{prefix}:' prefix -> " + (
-            f"format={fmt}" if fmt else f"script={script}" if script else "backendtype=phy"))
+        changes.append(_prefix_change(prefix, info))
     if prefix == "phy" and path and not path.startswith("/"):
         path = "/dev/" + path
         changes.append(f"phy:{path[5:]} -> /dev/{path[5:]} (xend prefixed /dev/)")
@@ -118,8 +162,8 @@ def convert_disk(spec: str) -> DeviceSpec:
     if fmt:
         parts.append(f"format={fmt}")
     parts += [f"vdev={vdev}", f"access={access}"]
-    if prefix == "phy":
-        parts.append("backendtype=phy")
+    if info.backendtype:
+        parts.append(f"backendtype={info.backendtype}")
     if cdrom:
         parts.append("devtype=cdrom")
     if len(fields) == 4 and fields[3]:
