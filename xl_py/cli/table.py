@@ -69,6 +69,8 @@ COMMANDS: tuple[Command, ...] = (
         "                          when given).\n"
         "--arch=ARCH               Host architecture for os.uname()[4] (default x86_64).\n"
         "-f, --force               Overwrite existing output files.\n"
+        "--fixed-macs              Give each vif without mac= a MAC drawn once (00:16:3e,\n"
+        "                          named by no source of the run) instead of reporting it.\n"
         "\n"
         "A <Source> is a file, '-' (standard input, alone, without -o) or a directory,\n"
         "walked like /etc/xen: what is not a guest config (xend-config.sxp, xl.conf,\n"

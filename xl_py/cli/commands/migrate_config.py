@@ -44,6 +44,7 @@ failed file does not stop the batch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -61,6 +62,7 @@ from xl_py.cli.opts import Opt, parse
 from xl_py.errors import ConfigError, Diagnostic, Source, UsageError, XlPyError
 
 if TYPE_CHECKING:  # settings import lark lazily: keep xl-py start-up cheap
+    from xl_py.cli.commands.migrate_macs import MacPool
     from xl_py.settings.legacy import Migration
 
 OPTS = (
@@ -69,6 +71,7 @@ OPTS = (
     Opt("report", "r", "report", arg=True),
     Opt("define", "D", "define", arg=True, repeat=True),
     Opt("force", "f", "force"),
+    Opt("fixed_macs", "", "fixed-macs"),
     Opt("source_format", "", "from", arg=True),
     Opt("arch", "", "arch", arg=True),
     Opt("help", "h", "help"),
@@ -126,6 +129,7 @@ class Options(Record):
     defines: tuple[tuple[str, str], ...] = ()
     host: HostInfo = field(default_factory=HostInfo)
     new_uuid: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    macs: MacPool | None = None  # --fixed-macs: MACs for vifs without one
 
 
 # --------------------------------------------------------------------------- conversion
@@ -186,16 +190,26 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     if migration.errors:
         result.status = "failed"
         return
-    xlcfg = render_keys(migration.entries, migration.comments)
+    from xl_py.cli.commands.migrate_macs import fix_vif_macs
+
+    entries, mac_items = fix_vif_macs(migration.entries, opts.macs, _origin(result.items, "vif"))
+    result.items.extend(mac_items)
+    xlcfg = render_keys(entries, migration.comments)
     if opts.target == "xl":
         result.text = xlcfg
     elif opts.target == "libvirt":
         from xl_py.render.libvirt_xml import to_xml
 
-        result.text = to_xml(dict(migration.entries))
+        result.text = to_xml(dict(entries))
         result.items.extend(_libvirt_losses(migration))
     else:
         result.text = _to_json(xlcfg, name, opts, result)
+
+
+def _origin(items: list[dict[str, Any]], xl_key: str) -> tuple[int, int]:
+    """Where the source set what became ``xl_key`` (0, 0: nowhere)."""
+    return next(((i["line"], i["col"]) for i in items if xl_key in i["xl"] and i["line"]),
+                (0, 0))
 
 
 def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
@@ -511,7 +525,12 @@ def _options(values: Any) -> tuple[Options, str]:
             raise UsageError(f"migrate-config: --define wants VAR=VALUE, not '{item}'")
         defines.append((name, value))
     host = HostInfo(arch=values.value("arch")) if values.value("arch") else HostInfo()
-    return Options(target, source_format, tuple(defines), host), report
+    macs = None
+    if values.flag("fixed_macs"):
+        from xl_py.cli.commands.migrate_macs import MacPool
+
+        macs = MacPool()
+    return Options(target, source_format, tuple(defines), host, macs=macs), report
 
 
 def _check_usage(args: list[str], outdir: str | None) -> None:
@@ -536,7 +555,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     outdir = values.value("output")
     _check_usage(values.args, outdir)
     if values.args == [STDIN]:
-        results = [convert_text(sys.stdin.buffer.read(), "<stdin>", opts)]
+        data = sys.stdin.buffer.read()
+        if opts.macs is not None:
+            opts.macs.note(data)
+        results = [convert_text(data, "<stdin>", opts)]
     else:
         results = _batch(find(values.args, outdir), opts, outdir,
                          values.flag("force") or ctx.force)
@@ -551,6 +573,11 @@ def _batch(found: list[Found], opts: Options, outdir: str | None,
            force: bool) -> list[FileResult]:
     written: dict[Path, str] = {}  # output -> its source, in this run
     results = []
+    if opts.macs is not None:  # every MAC of the run is known before one is drawn
+        for f in found:
+            if f.convert:
+                with contextlib.suppress(OSError), f.path.open("rb") as fh:  # reported later
+                    opts.macs.note(fh.read(MAX_WALKED_SIZE))
     for f in found:
         if f.error:
             results.append(_failed(f.path, f.error))
