@@ -14,17 +14,69 @@ def xml(text: str) -> str:
     return to_xml(xlcfg_values("name = \"g\"\n" + text, "g.cfg"))
 
 
-def test_positional_disk_with_empty_items_is_a_cdrom() -> None:
-    out = xml('type = "hvm"\ndisk = [ ",,hdc:cdrom,r" ]\n')
+@pytest.mark.parametrize("disk", [",,hdc:cdrom,r", ",hdc:cdrom,r", ",raw,hdc,ro,devtype=cdrom"])
+def test_empty_cdrom_has_no_source(disk: str) -> None:
+    """An empty drive: no <source> (libvirt's own converter writes file='',
+    which libvirt's schema rejects: a file is an absolute path)."""
+    out = xml(f'type = "hvm"\ndisk = [ "{disk}" ]\n')
     assert ("    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
-            "      <source file=''/>\n      <target dev='hdc' bus='ide'/>\n      <readonly/>\n"
-            ) in out
+            "      <target dev='hdc' bus='ide'/>\n      <readonly/>\n") in out
+    _, cfg = xml_to_cfg(out, "g.xml")
+    assert cfg["disk"] == ["format=raw,vdev=hdc,access=ro,backendtype=qdisk,devtype=cdrom"]
 
 
-def test_disk_flags_and_script_prefix_are_not_positional() -> None:
-    out = xml('disk = [ "/dev/vg/g,raw,xvda,rw,discard", "drbd:res0,xvdb,w" ]\n')
+def test_disk_flags_are_not_positional() -> None:
+    out = xml('disk = [ "/dev/vg/g,raw,xvda,rw,discard" ]\n')
     assert "<driver name='qemu' type='raw'/>\n      <source file='/dev/vg/g'/>" in out
-    assert "<source file='res0'/>\n      <target dev='xvdb' bus='xen'/>" in out
+
+
+@pytest.mark.parametrize(("disk", "script", "target"), [
+    ("drbd:res0,xvdb,w", "block-drbd", "res0"),
+    ("iscsi:iqn.2001-05.com.example:disk0,xvda,w", "block-iscsi", "iqn.2001-05.com.example:disk0"),
+    ("nbd:server:10809,xvda,w", "block-nbd", "server:10809"),
+    ("vdev=xvda,script=block-iscsi,target=iqn.x:y", "block-iscsi", "iqn.x:y"),
+])
+def test_disk_with_a_block_script_is_refused(disk: str, script: str, target: str) -> None:
+    """libvirt's converter dropped the script and wrote <source file='res0'/>
+    (schema-invalid, and a different disk)."""
+    with pytest.raises(ConfigValueError) as exc:
+        xml(f'disk = [ "{disk}" ]\n')
+    assert str(exc.value) == (
+        f"error: disk '{disk}': the block script {script} has no libvirt form (libvirt's "
+        "<disk> takes a file, a block device or an rbd source and runs no disk script; "
+        f"libvirt's xen-xl converter drops the script and names '{target}' as a file)")
+
+
+def test_vcpus_zero_is_refused() -> None:
+    """libvirt's converter wrote <vcpu>0</vcpu> (schema-invalid)."""
+    with pytest.raises(ConfigValueError) as exc:
+        xml("vcpus = 0\nmaxvcpus = 2\n")
+    assert str(exc.value) == (
+        "error: vcpus = 0: libvirt's <vcpu> needs at least one vCPU online "
+        "(xl starts such a guest with no vCPU online)")
+
+
+def test_cpuid_name_libvirt_cannot_spell_is_refused() -> None:
+    """libvirt's converter wrote <feature name='lfence+'/> (schema-invalid)."""
+    with pytest.raises(ConfigValueError) as exc:
+        xml('type = "hvm"\ncpuid = "host,aes=1,lfence+=s"\n')
+    assert str(exc.value) == (
+        "error: cpuid 'lfence+=s': libvirt's <cpu><feature name> takes letters, digits, "
+        "'-', '_' and '.', and libvirt's libxl driver has no name that reaches libxl's "
+        "'lfence+'")
+
+
+@pytest.mark.parametrize(("keys", "graphics"), [
+    ('vnclisten = "0.0.0.0:1"\n', "<graphics type='vnc' port='-1' autoport='yes' "
+     "listen='0.0.0.0'>\n      <listen type='address' address='0.0.0.0'/>"),
+    ('vnclisten = "10.0.0.1:3"\nvncunused = 0\n', "<graphics type='vnc' port='5903' "
+     "autoport='no' listen='10.0.0.1'>\n      <listen type='address' address='10.0.0.1'/>"),
+])
+def test_vnclisten_with_a_display_is_split(keys: str, graphics: str) -> None:
+    """xl's 'HOST:N' is display N on HOST; libvirt's listen is an address
+    (libvirt's converter wrote listen='0.0.0.0:1', schema-invalid)."""
+    out = xml(f'type = "hvm"\nvnc = 1\n{keys}')
+    assert graphics in out
 
 
 def test_disk_string_and_nested_items_are_not_disks() -> None:

@@ -199,6 +199,10 @@ def serialize(el: ET.Element, depth: int = 0) -> list[str]:
 def _vcpu(root: ET.Element, cfg: Cfg) -> None:
     vcpus = _int(cfg, "vcpus", 1)
     maximum = _int(cfg, "maxvcpus", vcpus)
+    if vcpus < 1:
+        raise ConfigValueError.at(
+            f"vcpus = {cfg['vcpus']}: libvirt's <vcpu> needs at least one vCPU online "
+            "(xl starts such a guest with no vCPU online)")
     attrs = {"placement": "static"}
     cpus = cfg.get("cpus")
     if isinstance(cpus, str) and cpus and cpus != "all":
@@ -324,6 +328,18 @@ _CPUID_NAMES = {"cmpxchg16": "cx16", "cntxid": "cid", "dscpl": "ds_cpl",
 _POLICY = {"1": "force", "0": "disable", "x": "optional", "k": "optional", "s": "optional"}
 
 
+def _cpuid_name(name: str, pair: str) -> str:
+    """libxl's feature name as libvirt's <feature name> (letters, digits, '-',
+    '_', '.'); libvirt 9.0's libxl driver passes other names through as they are."""
+    libvirt_name = _CPUID_NAMES.get(name, name)
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", libvirt_name):
+        raise ConfigValueError.at(
+            f"cpuid '{pair}': libvirt's <cpu><feature name> takes letters, digits, '-', "
+            f"'_' and '.', and libvirt's libxl driver has no name that reaches libxl's "
+            f"'{name}'")
+    return libvirt_name
+
+
 def _cpu(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     features: list[tuple[str, str]] = []
     nested = cfg.get("nestedhvm") if hvm else None
@@ -346,7 +362,7 @@ def _cpu(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
             if value not in _POLICY:
                 raise ConfigValueError.at(f"Invalid libxl cpuid value: {pair} (libvirt "
                                           "takes only the flags 0, 1, x, k and s)")
-            features.append((_POLICY[value], _CPUID_NAMES.get(name, name)))
+            features.append((_POLICY[value], _cpuid_name(name, pair)))
     vnuma = _get(cfg, "vnuma")
     if nested is None and not features and not vnuma:
         return
@@ -398,9 +414,10 @@ def _devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
     emulator = _get(cfg, "device_model_override")  # xl 4.17 ignores device_model
     if emulator:
         _sub(devs, "emulator", str(emulator))
-    disks = [_disk_spec(s) for s in _specs(cfg, "disk")]
-    for disk in disks:
-        _disk(devs, disk, hvm)
+    specs = _specs(cfg, "disk")
+    disks = [_disk_spec(s) for s in specs]
+    for spec, disk in zip(specs, disks, strict=True):
+        _disk(devs, spec, disk, hvm)
     xenbus = _sub(devs, "controller", type="xenbus", index="0")
     for key, attr in (("max_event_channels", "maxEventChannels"),
                       ("max_grant_frames", "maxGrantFrames")):
@@ -519,9 +536,15 @@ def _disk_target_item(part: str, out: dict[str, str]) -> bool:
 _BACKEND = {"phy": ("phy", "block"), "tap": ("tap", "file"), "qdisk": ("qemu", "file")}
 
 
-def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
+def _disk(devs: ET.Element, spec: str, d: dict[str, str], hvm: bool) -> None:
     """xenParseXLDisk: cdroms are qemu files; otherwise the backend decides."""
     target = d.get("target", "")
+    if d.get("script"):
+        raise ConfigValueError.at(
+            f"disk '{spec}': the block script {d['script']} has no libvirt form (libvirt's "
+            "<disk> takes a file, a block device or an rbd source and runs no disk "
+            "script; libvirt's xen-xl converter drops the script and names "
+            f"'{target}' as a file)")
     if target.startswith("rbd:"):
         _rbd_disk(devs, d, hvm)
         return
@@ -530,7 +553,7 @@ def _disk(devs: ET.Element, d: dict[str, str], hvm: bool) -> None:
         fmt = d.get("format", "raw")
         _sub(disk, "driver", name="qemu", type="raw" if fmt in ("raw", "empty") else fmt)
         d = {**d, "access": "ro"}
-        if "target" in d:
+        if target:  # an empty drive has no <source> (libvirt's schema: no file='')
             _sub(disk, "source", file=target)
         _disk_target(disk, d, hvm)
         return
@@ -750,10 +773,15 @@ def _graphics(devs: ET.Element, cfg: Cfg, hvm: bool) -> bool:
 def _vnc(devs: ET.Element, f: Mapping[str, str], pv: bool = False) -> None:
     # a PV vfb's vncdisplay= without vncunused= is libvirt's fixed port (xl starts
     # looking there); an HVM guest's vncdisplay counts only with vncunused=0
+    listen = f.get("vnclisten")
+    host, colon, display = (listen or "").partition(":")
+    if colon and display.isdigit() and ":" not in display:
+        # xl's 'vnclisten = "HOST:N"' is display N on HOST: libvirt's listen is an address
+        f = {**f, "vnclisten": host, "vncdisplay": display}
+        listen = host
     auto = f.get("vncunused", "0" if pv and f.get("vncdisplay") else "1") == "1"
     port = "-1" if auto else str(int(f.get("vncdisplay", "0") or 0) + 5900)
     attrs = {"type": "vnc", "port": port, "autoport": "yes" if auto else "no"}
-    listen = f.get("vnclisten")
     if listen:
         attrs["listen"] = listen
     if f.get("vncpasswd"):
