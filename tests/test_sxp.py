@@ -67,6 +67,8 @@ def test_line_continuation_outside_strings() -> None:
      "    1 | (vm (name 'x))\n      |           ^\n  expected: a closing '"),
     ("(vm (name '\\777'))", "b.sxp:1:12: error: invalid octal escape: out of range \\777\n"
      "    1 | (vm (name '\\777'))\n      |            ^^^^"),
+    ("(vm (name 'a\\xzz'))", "b.sxp:1:13: error: invalid hex escape: \\x without a hex "
+     "digit\n    1 | (vm (name 'a\\xzz'))\n      |             ^^"),
 ])
 def test_malformed_sxp_is_positioned(text: str, message: str) -> None:
     with pytest.raises(ConfigSyntaxError) as exc:

@@ -120,6 +120,9 @@ def _escape_bytes(m: re.Match[str], src: Source, offset: int) -> bytes:
     code = m.group(1)
     if code in _ESCAPES:
         return _ESCAPES[code].encode()
+    if code == "x":  # xend's parser died on it (a NameError in state_hex)
+        raise ConfigSyntaxError.at("invalid hex escape: \\x without a hex digit", src,
+                                   offset + m.start(), offset + m.end())
     if code[:1] == "x":
         return bytes([int(code[1:], 16)])
     if code[:1].isdigit():
