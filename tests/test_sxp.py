@@ -41,6 +41,7 @@ def test_structure_and_lookup() -> None:
     (r"'a\tb'", "a\tb"), (r"'\101\x41\x4a'", "AAJ"), (r"'it\'s'", "it's"),
     (r'"dq \"x\""', 'dq "x"'), (r"'back\\slash'", "back\\slash"),
     (r"'\q'", "\\"),  # xend drops the character of an unknown escape
+    (r"'\9\8'", "\\\\"),  # 8 and 9 are not octal digits: unknown escapes
     (r"'\0'", "\0"), ("'multi\nline'", "multi\nline"),
     # xend was Python 2: repr() wrote UTF-8 bytes as \xHH (or \ooo) escapes
     (r"'caf\xc3\xa9 \303\251'", "café é"), (r"'x\xe9y'", "xéy"),  # Latin-1: one per byte

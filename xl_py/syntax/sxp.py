@@ -125,7 +125,7 @@ def _escape_bytes(m: re.Match[str], src: Source, offset: int) -> bytes:
                                    offset + m.start(), offset + m.end())
     if code[:1] == "x":
         return bytes([int(code[1:], 16)])
-    if code[:1].isdigit():
+    if code[:1] in ("0", "1", "2", "3", "4", "5", "6", "7"):  # \8, \9: unknown escapes
         value = int(code, 8)
         if value > 0xFF:
             raise ConfigSyntaxError.at(f"invalid octal escape: out of range \\{code}", src,
