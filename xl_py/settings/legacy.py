@@ -175,6 +175,18 @@ def h_cpus(ctx: Ctx, v: LegacyValue) -> None:
     ctx.item(v, "kept", ("cpus",), "")
 
 
+def h_vcpus(ctx: Ctx, v: LegacyValue) -> None:
+    """With vcpu_avail= the count is xl's maxvcpus; the vcpu_avail row writes both
+    (xend read every option before using any, so the order of the two is free)."""
+    count = as_int(v.value)
+    if ctx.inp.get("vcpu_avail") is None:
+        ctx.out["vcpus"] = count
+        ctx.item(v, "kept", ("vcpus",), "")
+    else:
+        ctx.item(v, "changed", ("maxvcpus",), f"the number of vcpus: maxvcpus={count}; "
+                 "vcpu_avail= says how many are online (see vcpu_avail)")
+
+
 def h_vcpu_avail(ctx: Ctx, v: LegacyValue) -> None:
     mask = as_int(v.value)
     maxv = as_int(ctx.value("vcpus", 1))
@@ -182,8 +194,8 @@ def h_vcpu_avail(ctx: Ctx, v: LegacyValue) -> None:
         raise Bad(f"bitmask {mask} of {maxv} vcpus: vcpus must be 1..{_MAX_COUNT} and the "
                    "mask not negative")
     online = bin(mask & ((1 << maxv) - 1)).count("1")
-    ctx.out["maxvcpus"] = maxv
     ctx.out["vcpus"] = online
+    ctx.out["maxvcpus"] = maxv
     lowest = mask & ((1 << maxv) - 1) == (1 << online) - 1
     ctx.item(v, "changed", ("vcpus", "maxvcpus"),
              f"bitmask {mask:#x} of {maxv} vcpus -> vcpus={online}, maxvcpus={maxv}"
@@ -424,7 +436,7 @@ def _rules() -> dict[str, Handler]:
         ("maxmem", keep(as_int)),
         ("shadow_memory", keep(as_int)),
         ("memory_sharing", drop("memory sharing (tmem/paging) is not configured through xl")),
-        ("vcpus", keep(as_int)),
+        ("vcpus", h_vcpus),
         ("vcpu_avail", h_vcpu_avail),
         ("cpus", h_cpus),
         ("cpu", h_cpu),

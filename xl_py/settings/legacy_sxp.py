@@ -323,7 +323,7 @@ class _Flattener:
         self.finish()
         for spec, node in self.cdroms:  # after the (device (vbd)) disks, as xend numbered them
             self.append("disk", spec, node)
-        out = _vcpus_first(self.values)
+        out = dict(self.values)
         for key, specs in self.lists.items():
             start, end = self.list_spans[key]
             out[key] = LegacyValue(key, specs, start, end)
@@ -335,15 +335,6 @@ class _Flattener:
                 if v is not None:
                     out[key] = LegacyValue("bootloader:" + key, v.value, v.start, v.end)
         return tuple(out.values())
-
-
-def _vcpus_first(values: dict[str, LegacyValue]) -> dict[str, LegacyValue]:
-    """create.py wrote ``vcpu_avail`` before ``vcpus``; the mask is read after it."""
-    keys = list(values)
-    if "vcpu_avail" in keys and "vcpus" in keys[keys.index("vcpu_avail"):]:
-        keys.remove("vcpu_avail")
-        keys.insert(keys.index("vcpus") + 1, "vcpu_avail")
-    return {k: values[k] for k in keys}
 
 
 def _fields(spec: SxpList) -> dict[str, str | None]:
