@@ -752,9 +752,13 @@ def xml_to_migration(text: str | bytes, name: str,
                      new_uuid: Callable[[], str] | None = None) -> Migration:
     """For migrate-config: XML -> xl.cfg entries plus a report (what became of
     each key, and every element left behind)."""
+    from xl_py.settings.libvirt_xl417 import for_xl
+
     had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
-    src, cfg = xml_to_cfg(text, name, new_uuid)
-    report = [ReportItem(k, "kept", (k,), "from the libvirt XML") for k in cfg]
+    src, libvirt_cfg = xml_to_cfg(text, name, new_uuid)
+    cfg, respelled = for_xl(libvirt_cfg)
+    report = [respelled.get(k) or ReportItem(k, "kept", (k,), "from the libvirt XML")
+              for k in libvirt_cfg if had_uuid or k != "uuid"]
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
     report.extend(_unread(parse_xml(text, name)[1], src))

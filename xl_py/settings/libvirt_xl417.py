@@ -1,0 +1,113 @@
+"""libvirt's xen-xl spellings that xl 4.17 ignores or reads otherwise, respelled
+for migrate-config.
+
+:func:`xl_py.settings.libvirt_xml.xml_to_cfg` writes what libvirt's writer
+writes (``virsh domxml-to-native xen-xl``, compared byte for byte), but a few
+of those keys do not mean the same to xl 4.17 (measured with the real
+``xl -N create``): ``bootargs`` and ``parallel`` are unknown to xl, ``builder``
+is deprecated, a vfb's ``type=`` is ignored (an SDL display becomes VNC), a
+``usbdev`` without ``type=hostdev`` is an empty device and ``format=xvhd`` is
+refused.  One row per key: the xl key, the respelled value (None: no xl key)
+and the report's status and detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from xl_py.settings.legacy import ReportItem
+from xl_py.settings.legacy_base import Status
+
+Cfg = dict[str, Any]
+
+
+class Row(NamedTuple):
+    xl_key: str
+    value: Callable[[Any], Any]  # None: xl has no key for it (dropped)
+    status: Callable[[Any], Status]
+    detail: Callable[[Any, Any], str]
+
+
+def _items(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _vfb(spec: str) -> str:
+    parts = spec.split(",")
+    respelled = {"type=vnc": ["vnc=1"], "type=sdl": ["vnc=0", "sdl=1"]}
+    return ",".join(p for part in parts for p in respelled.get(part.strip(), [part]))
+
+
+def _usbdev(spec: str) -> str:
+    keys = {p.partition("=")[0].strip() for p in spec.split(",")}
+    return spec if "type" in keys else f"type=hostdev,{spec}"
+
+
+def _disk(spec: str) -> str:
+    return ",".join("format=vhd" if p.strip() == "format=xvhd" else p for p in spec.split(","))
+
+
+def _list_of(fix: Callable[[str], str]) -> Callable[[Any], Any]:
+    return lambda value: [fix(v) for v in _items(value)]
+
+
+def _changed_if(fix: Callable[[str], str]) -> Callable[[Any], Status]:
+    return lambda value: "changed" if any(fix(v) != v for v in _items(value)) else "kept"
+
+
+def _diff(old: Any, new: Any) -> str:
+    pairs = [f"'{a}' -> '{b}'" for a, b in zip(_items(old), _items(new), strict=True) if a != b]
+    return "; ".join(pairs)
+
+
+ROWS: dict[str, Row] = {
+    "bootargs": Row(
+        "bootloader_args", lambda v: " ".join(_items(v)).split(),
+        lambda v: "renamed",
+        lambda old, new: "libvirt's writer says bootargs (xm's key), which xl 4.17 ignores: "
+                         "xl's bootloader_args, a list split at blanks as xl splits a string"),
+    "builder": Row(
+        "type", str, lambda v: "renamed",
+        lambda old, new: f'builder="{old}" -> type="{new}" (builder is deprecated since '
+                         "Xen 4.10)"),
+    "parallel": Row(
+        "parallel", lambda v: None,
+        lambda v: "ignored" if v == "none" else "dropped",
+        lambda old, new: "xl 4.17 has no parallel port (the key is unknown to xl)"
+                         + ("; 'none' asked for none" if old == "none"
+                            else f": the guest loses parallel = \"{old}\"")),
+    "vfb": Row(
+        "vfb", _list_of(_vfb), _changed_if(_vfb),
+        lambda old, new: "xl ignores a vfb's type= (an SDL display would be VNC): "
+                         f"{_diff(old, new)}"),
+    "usbdev": Row(
+        "usbdev", _list_of(_usbdev), _changed_if(_usbdev),
+        lambda old, new: "xl 4.17 leaves a usbdev without type=hostdev empty (the device is "
+                         f"not passed through): {_diff(old, new)}"),
+    "disk": Row(
+        "disk", _list_of(_disk), _changed_if(_disk),
+        lambda old, new: f"xl 4.17 refuses format=xvhd (libvirt's writer's spelling): "
+                         f"{_diff(old, new)}"),
+}
+
+
+def for_xl(cfg: Cfg) -> tuple[Cfg, dict[str, ReportItem]]:
+    """cfg respelled for xl 4.17 (order kept) and a report item per respelled key."""
+    out: Cfg = {}
+    report: dict[str, ReportItem] = {}
+    for key, value in cfg.items():
+        row = ROWS.get(key)
+        if row is None:
+            out[key] = value
+            continue
+        new = row.value(value)
+        status = row.status(value)
+        if status == "kept":
+            out[key] = value
+            continue
+        if new is not None:
+            out[row.xl_key] = new
+        report[key] = ReportItem(key, status, (row.xl_key,) if new is not None else (),
+                                 row.detail(value, new))
+    return out, report
