@@ -60,13 +60,25 @@ def ignore_pv_part(ctx: Ctx, v: LegacyValue) -> None:
     if ctx.hvm:
         ctx.out[v.name] = _display_value(v.name, v.value)
         ctx.item(v, "kept", (v.name,), "")
-    elif ctx.inp.get("vfb") is None:
+    elif ctx.inp.get("vfb") is None and _pv_display_on(ctx):
+        _display_value(v.name, v.value)
         ctx.item(v, "changed", ("vfb",), "PV display option: folded into vfb=[...] as xend did")
+    elif ctx.inp.get("vfb") is None:
+        _display_value(v.name, v.value)
+        ctx.item(v, "dropped", (), "PV display option without vnc=1 or sdl=1: xend made no "
+                 "vfb of it, and neither does the migration")
     elif v.name == "keymap":
         as_str(v.value)
         ctx.item(v, "changed", ("vfb",), "added to each vfb spec without keymap=, as xend did")
     else:
         ctx.item(v, "dropped", (), "PV guest with vfb=[...]: the vfb spec carries the display")
+
+
+def _pv_display_on(ctx: Ctx) -> bool:
+    """Does a PV config's top-level vnc= / sdl= ask for a display (see _pv_vfb)?"""
+    with contextlib.suppress(Bad):  # a bad vnc=/sdl= is reported on its own row
+        return bool(as_bool(ctx.value("vnc", 0)) or as_bool(ctx.value("sdl", 0)))
+    return False
 
 
 _DISPLAY_STR = frozenset({"vnclisten", "vncpasswd", "display", "xauthority", "keymap"})
@@ -100,7 +112,9 @@ def h_kernel(ctx: Ctx, v: LegacyValue) -> None:
 
 def h_loader(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
-    if os.path.basename(path) == "hvmloader":
+    if not ctx.hvm:
+        ctx.item(v, "dropped", (), "HVM firmware in a PV guest config: xend ignored it")
+    elif os.path.basename(path) == "hvmloader":
         ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
     else:
         ctx.item(v, "decision", (), f"firmware loader {path!r}: use firmware_override= if needed")
@@ -255,7 +269,10 @@ def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
 
 
 def h_stdvga(ctx: Ctx, v: LegacyValue) -> None:
-    if as_bool(v.value):
+    enabled = as_bool(v.value)
+    if not ctx.hvm:
+        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xl ignores it")
+    elif enabled:
         ctx.out["vga"] = "stdvga"
         ctx.item(v, "renamed", ("vga",), "stdvga=1 -> vga=\"stdvga\"")
     else:
@@ -319,8 +336,24 @@ def h_on_xend(ctx: Ctx, v: LegacyValue) -> None:
 
 
 def h_description(ctx: Ctx, v: LegacyValue) -> None:
-    ctx.comments.extend(f"description: {line}" for line in as_str(v.value).splitlines())
+    lines = as_str(v.value).splitlines()
+    if not any(line.strip() for line in lines):
+        ctx.item(v, "dropped", (), "empty")
+        return
+    ctx.comments.extend(f"description: {line}" for line in lines)
     ctx.item(v, "dropped", (), "xl has no description; kept as a comment in the output")
+
+
+def h_superpages(ctx: Ctx, v: LegacyValue) -> None:
+    """xend passed superpages= to the PV domain builder only (image.py)."""
+    if not as_bool(v.value):
+        ctx.item(v, "dropped", (), "superpages=0 is xend's default: nothing to carry over")
+    elif ctx.hvm:
+        ctx.item(v, "dropped", (), "xend used superpages= for PV guests only; Xen backs HVM "
+                 "guests with superpages where it can, without an option")
+    else:
+        ctx.item(v, "dropped", (), "xl has no superpages option for PV guests (Xen no "
+                 "longer backs PV guests with superpages)")
 
 
 def h_irq(ctx: Ctx, v: LegacyValue) -> None:
@@ -490,7 +523,7 @@ def _rules() -> dict[str, Handler]:
         ("monitor", drop("the qemu monitor is xl's own (device_model_args for extras)")),
         ("monitor_path", drop("the qemu monitor is xl's own (device_model_args for extras)")),
         ("localtime", keep(as_bool)),  # make_config: every guest (wallclock offset)
-        ("rtc_timeoffset", keep(as_int, hvm_only=True)),
+        ("rtc_timeoffset", keep(as_int)),  # image.py: every guest, as in xl
         ("keymap", ignore_pv_part),
         ("usb", hvm_bool),
         ("usbdevice", keep(as_str_or_list, hvm_only=True)),
@@ -535,7 +568,7 @@ def _rules() -> dict[str, Handler]:
         ("s3_integrity", drop("tboot S3 integrity is not configured through xl")),
         ("machine_address_size", drop("xl has no machine_address_size")),
         ("suppress_spurious_page_faults", drop("xl has no suppress_spurious_page_faults")),
-        ("superpages", drop("xl has no superpages option for PV guests")),
+        ("superpages", h_superpages),
         ("bootloader:kernel", h_bootloader_file),
         ("bootloader:ramdisk", h_bootloader_file),
         ("bootloader:extra", h_bootloader_file),
