@@ -334,8 +334,9 @@ def _vif(d: _Domain, net: ET.Element) -> str:
         mtype = model.get("type")
         parts.append("type=vif" if d.hvm and mtype == "netfront" else f"model={mtype}")
     target = net.find("target")
-    if target is not None and target.get("dev"):
-        parts.append(f"vifname={target.get('dev')}")
+    dev = target.get("dev") if target is not None else None
+    if dev and not dev.startswith("vif"):  # libvirt's libxl driver names its own vifN.M
+        parts.append(f"vifname={dev}")
     outbound = net.find("bandwidth/outbound")
     if outbound is not None and int(outbound.get("average", "0")):
         parts.append(f"rate={outbound.get('average')}KB/s")
@@ -736,16 +737,19 @@ _READ_DEVICES = frozenset({"emulator", "disk", "controller", "interface", "hostd
 
 
 def _unread(root: ET.Element, src: Source) -> list[ReportItem]:
-    """Every element the conversion leaves behind, so nothing is dropped silently."""
-    items = []
+    """Every element the conversion leaves behind, so nothing is dropped silently
+    (what a running guest's XML says about the running guest: runtime state)."""
+    from xl_py.settings.libvirt_report import RUNTIME_TOP, runtime_state
+
+    items = runtime_state(root, _POS)
     devices = root.find("devices")
     for el in [*root, *(devices if devices is not None else [])]:
         known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
-        if el.tag not in known and el.tag != f"{_xen_prefix(root)}commandline":
+        if el.tag not in known | RUNTIME_TOP and el.tag != f"{_xen_prefix(root)}commandline":
             start = int(el.get(_POS, "0"))
             items.append(ReportItem(f"<{el.tag}>", "dropped", (), "libvirt's xen-xl converter "
                                     "has no xl.cfg key for it", start, start + 1))
-    return items
+    return sorted(items, key=lambda i: i.start)
 
 
 def xml_to_migration(text: str | bytes, name: str,

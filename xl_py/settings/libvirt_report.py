@@ -1,0 +1,103 @@
+"""What a running guest's XML (``virsh dumpxml``) says about the running guest.
+
+A config written from such XML leaves these out on purpose: the domain id,
+device aliases, the pty a console got, the port an autoport display got, the
+name libvirt gave a vif, an empty <backingStore/>, libvirt's default
+partition and a 'none' security label.  Each is reported as runtime state
+(``ignored``), with its position, rather than as a loss; the rest of what the
+conversion leaves behind is reported by libvirt_xml._unread.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from xl_py.settings.legacy import ReportItem
+
+#: top-level elements this module reports (so _unread does not call them lost)
+RUNTIME_TOP = frozenset({"seclabel", "resource"})
+_RUNTIME = "runtime state of the running guest"
+_VIF_NAME = re.compile(r"vif\d+\.\d+(-emu)?")
+
+
+class _Items:
+    def __init__(self, pos: str) -> None:
+        self.pos = pos
+        self.items: list[ReportItem] = []
+
+    def __call__(self, key: str, el: ET.Element, detail: str, lost: bool = False) -> None:
+        start = int(el.get(self.pos, "0"))
+        self.items.append(ReportItem(key, "dropped" if lost else "ignored", (), detail,
+                                     start, start + 1))
+
+
+def runtime_state(root: ET.Element, pos: str) -> list[ReportItem]:
+    """One item per runtime-only attribute or element, in document order."""
+    add = _Items(pos)
+    if root.get("id") is not None:
+        add(f"<domain id='{root.get('id')}'>", root,
+            f"{_RUNTIME}: its domain id (xl gives each start a new one)")
+    for el in root.iter():
+        _element(el, add)
+    return add.items
+
+
+def _element(el: ET.Element, add: _Items) -> None:
+    tag = el.tag
+    if tag == "alias":
+        add(f"<alias name='{el.get('name', '')}'>", el, f"{_RUNTIME}: libvirt's device alias")
+    elif tag == "backingStore" and not len(el):
+        add("<backingStore/>", el, f"{_RUNTIME}: libvirt's probe of the image's backing chain")
+    elif tag in ("console", "serial", "parallel", "channel") and el.get("type") == "pty":
+        source = el.find("source")
+        if el.get("tty") is not None:
+            add(f"<{tag} tty='{el.get('tty')}'>", el,
+                f"{_RUNTIME}: the pty it got (xl allocates one at each start)")
+        if source is not None and source.get("path"):
+            add(f"<source path='{source.get('path')}'>", source,
+                f"{_RUNTIME}: the pty it got (xl allocates one at each start)")
+    elif tag == "graphics" and el.get("autoport") == "yes":
+        for attr in ("port", "tlsPort", "websocket"):
+            if el.get(attr) not in (None, "-1"):
+                add(f"<graphics {attr}='{el.get(attr)}'>", el,
+                    f"{_RUNTIME}: the port it got (autoport: a free one is picked at each start)")
+    elif tag == "interface":
+        _vif_target(el, add)
+    elif tag == "seclabel":
+        _seclabel(el, add)
+    elif tag == "resource":
+        _resource(el, add)
+
+
+def _vif_target(net: ET.Element, add: _Items) -> None:
+    target = net.find("target")
+    dev = target.get("dev", "") if target is not None else ""
+    if target is None or not dev.startswith("vif"):
+        return
+    if _VIF_NAME.fullmatch(dev):
+        add(f"<target dev='{dev}'>", target,
+            f"{_RUNTIME}: the name libvirt's libxl driver gave its vif (vifDOMID.N; xl "
+            "names the vif of the new domain itself)")
+    else:
+        add(f"<target dev='{dev}'>", target,
+            "libvirt keeps the 'vif' prefix for the names it generates and drops this one "
+            "(as its xen-xl converter does): no vifname=", lost=True)
+
+
+def _seclabel(el: ET.Element, add: _Items) -> None:
+    if el.get("type") in ("none", "dynamic") and el.find("label") is None:
+        add(f"<seclabel type='{el.get('type')}'>", el,
+            f"{_RUNTIME}: libvirt's security label for it (none set in the config)")
+    else:
+        add("<seclabel>", el, "libvirt's host security label (SELinux/AppArmor) has no xl "
+            "form; xl's seclabel= is a Flask (XSM) label, not the same")
+
+
+def _resource(el: ET.Element, add: _Items) -> None:
+    parts = list(el)
+    if len(parts) == 1 and parts[0].tag == "partition" and \
+            (parts[0].text or "").strip() == "/machine":
+        add("<resource>", el, "libvirt's default cgroup partition (/machine); xl sets none")
+    else:
+        add("<resource>", el, "libvirt's cgroup placement has no xl.cfg key", lost=True)
