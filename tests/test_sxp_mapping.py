@@ -4,6 +4,7 @@ the reference xl's reading of what we write."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from xl_py.cli.commands.migrate_config import Options, convert_text
+from xl_py.cli.context import Context
+from xl_py.cli.main import run as cli_run
 from xl_py.settings.legacy import Migration, migrate
 from xl_py.settings.legacy_sxp import from_sxp
 from xl_py.syntax.sxp import parse_sxp
@@ -28,6 +31,17 @@ def sxp_mig(text: str) -> Migration:
 
 def notes(m: Migration) -> list[str]:
     return [d.format() for d in m.diagnostics]
+
+
+def located(m: Migration, key: str) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """The report lines of ``key`` with their line:col in the source."""
+    out = []
+    for r in m.report:
+        if r.key == key:
+            line = m.source.text.count("\n", 0, r.start) + 1
+            col = r.start - (m.source.text.rfind("\n", 0, r.start) + 1) + 1
+            out.append((f"{line}:{col}", r.status, r.xl, r.detail))
+    return out
 
 
 def status(m: Migration, key: str) -> tuple[str, str]:
@@ -131,21 +145,20 @@ def test_image_ip_is_the_finished_ip_parameter() -> None:
     m = sxp_mig("(vm (name g) (image (linux (kernel /k)\n"
                 " (ip 10.0.0.5:127.0.255.255:10.0.0.1:255.255.255.0:g:eth0:off) (args 'ro'))))")
     assert m.get("extra") == "ip=10.0.0.5:127.0.255.255:10.0.0.1:255.255.255.0:g:eth0:off ro"
-    assert notes(m) == [
-        "d.sxp:2:2: note: (ip ...) is the kernel's ip= parameter: extra= starts with "
-        "\"ip=10.0.0.5:127.0.255.255:10.0.0.1:255.255.255.0:g:eth0:off\", as xend's command "
-        "line did\n"
-        "    2 |  (ip 10.0.0.5:127.0.255.255:10.0.0.1:255.255.255.0:g:eth0:off) (args 'ro'))))\n"
-        "      |  ^"]
+    assert notes(m) == []
+    assert located(m, "ip") == [
+        ("2:2", "changed", ("extra",), "the image's ip= parameter: extra= starts with "
+         "\"ip=10.0.0.5:127.0.255.255:10.0.0.1:255.255.255.0:g:eth0:off\", as xend's command "
+         "line did")]
 
 
 def test_image_ip_not_added_when_args_have_one() -> None:
     m = sxp_mig("(vm (name g) (image (linux (kernel /k) (ip dhcp) (args 'ip=off'))))")
     assert m.get("extra") == "ip=off"
-    assert notes(m) == [
-        "d.sxp:1:40: note: (ip ...) not used: the args already have ip=, as xend found too\n"
-        "    1 | (vm (name g) (image (linux (kernel /k) (ip dhcp) (args 'ip=off'))))\n"
-        "      |                                        ^"]
+    assert notes(m) == []
+    assert located(m, "ip") == [
+        ("1:40", "dropped", (), "the image's ip= parameter: not used, the args already have "
+         "ip=, as xend found too")]
 
 
 @pytest.mark.parametrize(("cpus", "expected"), [
@@ -239,11 +252,14 @@ def test_xenapi_fields_are_read_through_their_legacy_twins() -> None:
     m = sxp_mig("(domain (name_label api) (VCPUs_max 4) (PV_kernel '') (name g)\n"
                 " (actions_after_crash preserve))")
     assert (m.get("name"), m.get("vcpus"), m.get("on_crash")) == ("g", 4, "preserve")
-    assert notes(m) == [
-        "d.sxp:1:9: note: not read: name_label, PV_kernel (xend's XenAPI record fields; "
-        "the legacy keys and the image of this file carry them)\n"
-        "    1 | (domain (name_label api) (VCPUs_max 4) (PV_kernel '') (name g)\n"
-        "      |         ^"]
+    assert notes(m) == []
+    assert located(m, "name_label") + located(m, "PV_kernel") == [
+        ("1:9", "ignored", (), "xend's XenAPI copy of (name ...), which this file has: "
+         "not read"),
+        ("1:40", "ignored", (), "xend's XenAPI record field: the legacy keys and the image "
+         "of this file carry the configuration")]
+    assert [r.key for r in m.report][:5] == [
+        "name_label", "vcpus", "PV_kernel", "name", "on_crash"]
 
 
 def test_empty_bootloader_is_no_bootloader() -> None:
@@ -251,13 +267,11 @@ def test_empty_bootloader_is_no_bootloader() -> None:
                 " (image (linux (kernel /boot/vmlinuz) (args 'ro'))))")
     assert (m.get("bootloader"), m.get("kernel"), m.get("extra")) == (
         None, "/boot/vmlinuz", "ro")
-    assert notes(m) == [
-        "d.sxp:1:18: note: (bootloader '') is xend's 'no bootloader': not written\n"
-        "    1 | (domain (name g) (bootloader '') (description '')\n"
-        "      |                  ^",
-        "d.sxp:1:34: note: (description '') is xend's 'no description': not written\n"
-        "    1 | (domain (name g) (bootloader '') (description '')\n"
-        "      |                                  ^"]
+    assert notes(m) == []
+    assert located(m, "bootloader") + located(m, "description") == [
+        ("1:18", "dropped", (), "(bootloader '') is xend's 'no bootloader': not written"),
+        ("1:34", "dropped", (), "(description '') is xend's 'no description': not written")]
+    assert [r.key for r in m.report][:4] == ["name", "bootloader", "description", "builder"]
 
 
 def test_bootloader_keeps_the_kernel_it_was_given() -> None:
@@ -284,3 +298,33 @@ def test_backend_blkif_is_a_driver_domain_flag() -> None:
     m = sxp_mig("(vm (name g) (backend (blkif)) (backend (netif)))")
     assert status(m, "blkif")[0] == status(m, "netif")[0] == "dropped"
     assert m.diagnostics == ()
+
+
+def test_reader_items_reach_the_cli_report(tmp_path: Path) -> None:
+    """What the SXP reader consumes itself is in the per-key report, text and JSON,
+    at its place in the source: not a note beside it."""
+    src = tmp_path / "g.sxp"
+    src.write_text("(domain (name g) (name_label g) (bootloader '')\n"
+                   " (image (linux (kernel /k) (ip dhcp) (args ro))))\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert cli_run(["migrate-config", str(src)], Context(stdout=out, stderr=err)) == 0
+    assert err.getvalue().splitlines()[1:8] == [
+        f"{src}:1:9: kept: name",
+        f"{src}:1:18: ignored: name_label: xend's XenAPI copy of (name ...), which this file "
+        "has: not read",
+        f"{src}:1:33: dropped: bootloader: (bootloader '') is xend's 'no bootloader': "
+        "not written",
+        f"{src}:2:9: renamed: builder -> type: builder='linux' -> type=\"pv\"",
+        f"{src}:2:16: kept: kernel",
+        f"{src}:2:28: changed: ip -> extra: the image's ip= parameter: extra= starts with "
+        "\"ip=dhcp\", as xend's command line did",
+        f"{src}:2:38: kept: extra"]
+    out = io.StringIO()
+    assert cli_run(["migrate-config", "--report", "json", "-o", str(tmp_path / "o"),
+                    str(src)], Context(stdout=out, stderr=io.StringIO())) == 0
+    (result,) = json.loads(out.getvalue())["files"]
+    assert result["diagnostics"] == []
+    assert [(k["key"], k["status"], k["line"], k["col"]) for k in result["keys"]][:7] == [
+        ("name", "kept", 1, 9), ("name_label", "ignored", 1, 18),
+        ("bootloader", "dropped", 1, 33), ("builder", "renamed", 2, 9),
+        ("kernel", "kept", 2, 16), ("ip", "changed", 2, 28), ("extra", "kept", 2, 38)]

@@ -21,6 +21,7 @@ config flattened to the same names (``xl_py.settings.legacy_sxp``).
 from __future__ import annotations
 
 import contextlib
+import math
 import os.path
 import re
 from collections.abc import Callable
@@ -661,4 +662,15 @@ def migrate(inp: LegacyInput, new_uuid: Callable[[], str] | None = None) -> Migr
     leading = [(k, ctx.out[k]) for k in _LEADING if k in ctx.out]
     rest = [(k, v) for k, v in ctx.out.items() if k not in _LEADING]
     return Migration(inp.source, inp.kind, tuple(leading + rest), tuple(ctx.comments),
-                     tuple(ctx.report), inp.diagnostics + tuple(ctx.diags))
+                     _in_source_order(ctx.report, inp.items),
+                     inp.diagnostics + tuple(ctx.diags))
+
+
+def _in_source_order(rows: list[ReportItem], reader: tuple[ReportItem, ...]
+                     ) -> tuple[ReportItem, ...]:
+    """The rows and the reader's items by position in the source (an SXP's
+    values are read out of order: XenAPI twins, the image, devices); items that
+    are not in the source (added keys) stay last, in their order."""
+    def where(item: ReportItem) -> float:
+        return item.start if item.end > item.start else math.inf
+    return tuple(sorted([*rows, *reader], key=where))

@@ -23,13 +23,31 @@ class LegacyValue(Record):
     end: int = 0
 
 
+class ReportItem(Record):
+    """One line of the per-key report; ``start``/``end`` locate it in the source
+    (0, 0: not in the source, e.g. an added key)."""
+
+    key: str
+    status: Status
+    xl: tuple[str, ...]
+    detail: str
+    start: int = 0
+    end: int = 0
+
+
 class LegacyInput(Record):
-    """Legacy keys with their values and spans, whatever syntax they came from."""
+    """Legacy keys with their values and spans, whatever syntax they came from.
+
+    ``items`` are report lines of the reader's own: source text it consumed
+    without making a key of it (an SXP's XenAPI copies, its empty values, the
+    image's ``ip`` folded into ``extra``).  ``migrate`` merges them into the
+    per-key report in source order."""
 
     source: Source
     kind: Literal["xm", "sxp"]
     values: tuple[LegacyValue, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    items: tuple[ReportItem, ...] = ()
 
     def get(self, name: str) -> LegacyValue | None:
         for v in self.values:
@@ -42,15 +60,6 @@ def from_xm(cfg: XmConfig) -> LegacyInput:
     return LegacyInput(cfg.source, "xm",
                        tuple(LegacyValue(b.name, b.value, b.start, b.end) for b in cfg.bindings),
                        cfg.diagnostics)
-
-
-class ReportItem(Record):
-    key: str
-    status: Status
-    xl: tuple[str, ...]
-    detail: str
-    start: int = 0
-    end: int = 0
 
 
 class Migration(Record):

@@ -28,6 +28,10 @@
 * runtime state xend recorded (``domid state cpu_time start_time`` …),
   reported as ignored.
 
+What the reader consumes without making an xm key of it (a XenAPI copy, an
+empty ``bootloader``/``description``, the folded ``ip``) goes into the per-key
+report as :attr:`LegacyInput.items`, at its place in the source.
+
 With a bootloader, xend handed ``kernel``/``ramdisk``/``args`` to it
 (``--kernel= --ramdisk= --args=``), as xl does: they are kept.  Only the copies
 pygrub extracted for the last boot (``.../boot_kernel.XXXX``; xend 3.0 stored
@@ -40,7 +44,7 @@ import re
 from typing import Any
 
 from xl_py.errors import ConfigValueError, Diagnostic, Severity
-from xl_py.settings.legacy import RUNTIME, LegacyInput, LegacyValue
+from xl_py.settings.legacy import RUNTIME, LegacyInput, LegacyValue, ReportItem, Status
 from xl_py.syntax.sxp import SxpAtom, SxpDocument, SxpList
 
 # top-level SXP name -> xm key
@@ -92,6 +96,7 @@ class _Flattener:
         self.record: list[SxpList] = []
         self.ip: tuple[str, SxpList] | None = None
         self.seen: set[str] = set()
+        self.items: list[ReportItem] = []
 
     def put(self, key: str, value: Any, node: SxpList, *, override: bool = False) -> None:
         if override or key not in self.values:
@@ -109,6 +114,11 @@ class _Flattener:
 
     def warn(self, node: SxpList, message: str) -> None:
         self.diag("warning", node, message)
+
+    def item(self, node: SxpList, key: str, status: Status, xl: tuple[str, ...],
+             detail: str) -> None:
+        """A report line for source text read without making a key of it."""
+        self.items.append(ReportItem(key, status, xl, detail, node.start, node.end))
 
     # ------------------------------------------------------------------ top level
 
@@ -133,7 +143,8 @@ class _Flattener:
         if value is None:
             self.warn(node, f"({name} ...) has structure xl_py does not read; skipped")
         elif name in ("bootloader", "description") and not value:
-            self.diag("note", node, f"({name} '') is xend's 'no {name}': not written")
+            self.item(node, name, "dropped", (), f"({name} '') is xend's 'no {name}': "
+                      "not written")
         else:
             self.put(_TOP_RENAMES.get(name, name), value, node)
 
@@ -284,16 +295,15 @@ class _Flattener:
                 self.hvm_display(fields, spec)
             else:
                 self.append("vfb", ",".join(f"{k}={v}" for k, v in fields.items()), spec)
-        for _xenapi, legacy, node in self.twins:
+        for xenapi, legacy, node in self.twins:
             if legacy in self.seen:
-                self.record.append(node)
+                self.item(node, xenapi, "ignored", (), f"xend's XenAPI copy of ({legacy} ...), "
+                          "which this file has: not read")
             else:
                 self.pair(legacy, node)
-        if self.record:
-            self.record.sort(key=lambda n: n.start)
-            names = ", ".join(dict.fromkeys(n.name or "" for n in self.record))
-            self.diag("note", self.record[0], f"not read: {names} (xend's XenAPI record "
-                      "fields; the legacy keys and the image of this file carry them)")
+        for node in self.record:
+            self.item(node, node.name or "", "ignored", (), "xend's XenAPI record field: "
+                      "the legacy keys and the image of this file carry the configuration")
         self.fold_ip()
 
     def hvm_display(self, fields: dict[str, str], spec: SxpList) -> None:
@@ -311,13 +321,13 @@ class _Flattener:
         extra = self.values.get("extra")
         args = extra.value if extra is not None else ""
         if re.search(r"ip=\S", args):
-            self.diag("note", node, "(ip ...) not used: the args already have ip=, as xend "
-                      "found too")
+            self.item(node, "ip", "dropped", (), "the image's ip= parameter: not used, the "
+                      "args already have ip=, as xend found too")
             return
         start, end = (extra.start, extra.end) if extra is not None else (node.start, node.end)
         self.values["extra"] = LegacyValue("extra", f"ip={value} {args}".rstrip(), start, end)
-        self.diag("note", node, f"(ip ...) is the kernel's ip= parameter: extra= starts with "
-                  f"\"ip={value}\", as xend's command line did")
+        self.item(node, "ip", "changed", ("extra",), f"the image's ip= parameter: extra= "
+                  f"starts with \"ip={value}\", as xend's command line did")
 
     def result(self) -> tuple[LegacyValue, ...]:
         self.finish()
@@ -429,4 +439,4 @@ def from_sxp(doc: SxpDocument) -> LegacyInput:
     flat = _Flattener(doc)
     flat.top(root)
     values = flat.result()
-    return LegacyInput(doc.source, "sxp", values, tuple(flat.diags))
+    return LegacyInput(doc.source, "sxp", values, tuple(flat.diags), tuple(flat.items))
