@@ -180,6 +180,27 @@ def test_xend_start_and_stop_actions_say_what_replaces_them(text: str, detail: s
     assert rows(m)[text.split()[0]] == ("dropped", (), detail)
 
 
+@pytest.mark.parametrize(("text", "error"), [
+    ("memory = 512\nmaxmem = 256\n", "t.cfg:3:1: error: maxmem: 256 is below memory=512: "
+     "xend refused to start the guest ('memory_dynamic_max must be less than or equal to "
+     "memory_static_max')\n    3 | maxmem = 256\n      | ^^^^^^^^^^^^"),
+    ("maxmem = 256\nmemory = 512\n", "t.cfg:2:1: error: maxmem: 256 is below memory=512: "
+     "xend refused to start the guest ('memory_dynamic_max must be less than or equal to "
+     "memory_static_max')\n    2 | maxmem = 256\n      | ^^^^^^^^^^^^"),
+    ("maxmem = 64\n", "t.cfg:2:1: error: maxmem: 64 is below memory=128 (xend's default): "
+     "xend refused to start the guest ('memory_dynamic_max must be less than or equal to "
+     "memory_static_max')\n    2 | maxmem = 64\n      | ^^^^^^^^^^^"),
+    ("memory = 512\nmaxmem = 512\n", None),
+    ("maxmem = 128\n", None),
+])
+def test_maxmem_below_memory_is_refused_as_xend_did(text: str, error: str | None) -> None:
+    """XendConfig._memory_sanity_check (xl -N accepts it; xend never started it)."""
+    m = mig(text)
+    assert [d.format() for d in m.errors] == ([error] if error else [])
+    if error is None:
+        assert rows(m)["maxmem"] == ("kept", ("maxmem",), "")
+
+
 # ---- any value under any key: diagnostics, never an exception
 
 

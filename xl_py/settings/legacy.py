@@ -190,6 +190,20 @@ def h_cpus(ctx: Ctx, v: LegacyValue) -> None:
     ctx.item(v, "kept", ("cpus",), "")
 
 
+def h_maxmem(ctx: Ctx, v: LegacyValue) -> None:
+    """XendConfig's memory sanity check: maxmem below memory (default 128) failed."""
+    maxmem = as_int(v.value)
+    memory = maxmem
+    with contextlib.suppress(Bad):  # a bad memory= is reported on its own row
+        memory = as_int(ctx.value("memory", 128))
+    if maxmem < memory:
+        default = " (xend's default)" if ctx.inp.get("memory") is None else ""
+        raise Bad(f"{maxmem} is below memory={memory}{default}: xend refused to start the guest "
+                  "('memory_dynamic_max must be less than or equal to memory_static_max')")
+    ctx.out["maxmem"] = maxmem
+    ctx.item(v, "kept", ("maxmem",), "")
+
+
 def h_vcpus(ctx: Ctx, v: LegacyValue) -> None:
     """With vcpu_avail= the count is xl's maxvcpus; the vcpu_avail row writes both
     (xend read every option before using any, so the order of the two is free)."""
@@ -467,7 +481,7 @@ def _rules() -> dict[str, Handler]:
         ("builder", h_builder),
         ("uuid", h_uuid),
         ("memory", keep(as_int)),
-        ("maxmem", keep(as_int)),
+        ("maxmem", h_maxmem),
         ("shadow_memory", keep(as_int)),
         ("memory_sharing", drop("memory sharing (tmem/paging) is not configured through xl")),
         ("vcpus", h_vcpus),
