@@ -58,6 +58,21 @@ def test_hvm_defaults_boot_disk_only_and_no_display() -> None:
                         "-nographic unless vnc= was set (xl's default is a VNC display)")
 
 
+def test_hvm_hpet_default_depends_on_the_xend_version() -> None:
+    """xend 3.x had no hpet option (Xen's default: an HPET); xend 4.0-4.4 set hpet=0
+    unless told (XendConfig): the file does not say which xend read it."""
+    m = mig("builder = 'hvm'\nmemory = 256\n")
+    assert "hpet" not in entries(m)
+    assert rows(m)["hpet"] == (
+        "decision", (), "not in the source: xend 4.0-4.4 gave HVM guests no HPET unless "
+        "hpet=1; xend 3.x had no hpet option and gave one, as xl does (hpet=1). Add hpet=0 "
+        "if this guest ran on xend 4.x")
+    assert [r.key for r in m.report][-2:] == ["hpet", "uuid"]
+    assert rows(mig("builder = 'hvm'\nmemory = 256\nhpet = 1\n"))["hpet"] == (
+        "kept", ("hpet",), "")
+    assert "hpet" not in rows(mig("memory = 256\n"))
+
+
 @pytest.mark.parametrize("text", ["restart = 'onreboot'\n", "on_crash = 'preserve'\n"])
 def test_on_crash_default_only_when_nothing_sets_it(text: str) -> None:
     m = mig("memory = 64\n" + text)

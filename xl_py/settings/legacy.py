@@ -634,6 +634,13 @@ _XEND_DEFAULTS: tuple[tuple[str, bool, XlValue, str], ...] = (
     ("vnc", True, 0, "xend started qemu with -nographic unless vnc= was set "
      "(xl's default is a VNC display)"),
 )
+# xend defaults that changed between xend versions: which one applied is not in
+# the file, so the admin decides.  key, HVM only, why
+_XEND_VERSION_DEFAULTS: tuple[tuple[str, bool, str], ...] = (
+    ("hpet", True, "not in the source: xend 4.0-4.4 gave HVM guests no HPET unless hpet=1; "
+     "xend 3.x had no hpet option and gave one, as xl does (hpet=1). Add hpet=0 if this "
+     "guest ran on xend 4.x"),
+)
 
 
 def _xend_defaults(ctx: Ctx) -> None:
@@ -644,6 +651,9 @@ def _xend_defaults(ctx: Ctx) -> None:
             continue
         ctx.out[key] = value
         ctx.report.append(ReportItem(key, "added", (key,), f"not in the source: {why}"))
+    for key, hvm_only, why in _XEND_VERSION_DEFAULTS:
+        if ctx.inp.get(key) is None and (ctx.hvm or not hvm_only):
+            ctx.report.append(ReportItem(key, "decision", (), why))
 
 
 # xl.cfg keys written first, in this order; the rest follow the source order
