@@ -4,8 +4,11 @@ A config written from such XML leaves these out on purpose: the domain id,
 device aliases, the pty a console got, the port an autoport display got, the
 name libvirt gave a vif, an empty <backingStore/>, libvirt's default
 partition and a 'none' security label.  Each is reported as runtime state
-(``ignored``), with its position, rather than as a loss; the rest of what the
-conversion leaves behind is reported by libvirt_xml._unread.
+(``ignored``), with its position, rather than as a loss.  So is the child
+element of a device that the conversion does not read (:func:`unread_children`:
+a ``<shareable/>`` disk, an ``<interface><driver>``): dropped, with its
+position.  The top-level elements left behind are reported by
+libvirt_xml._unread.
 """
 
 from __future__ import annotations
@@ -101,3 +104,35 @@ def _resource(el: ET.Element, add: _Items) -> None:
         add("<resource>", el, "libvirt's default cgroup partition (/machine); xl sets none")
     else:
         add("<resource>", el, "libvirt's cgroup placement has no xl.cfg key", lost=True)
+
+
+#: the children of each device that libvirt's xen-xl converter reads (or that
+#: this module or libvirt_video reports): the others are reported as dropped
+_READ_CHILDREN: dict[str, frozenset[str]] = {
+    "disk": frozenset({"driver", "source", "target", "readonly", "shareable"}),
+    "interface": frozenset({"mac", "ip", "script", "source", "virtualport", "vlan", "model",
+                            "target", "bandwidth"}),
+    "hostdev": frozenset({"source"}),
+    "graphics": frozenset({"listen", "mouse", "clipboard"}),
+    "video": frozenset({"model"}),
+    **{tag: frozenset({"source", "protocol", "target"})
+       for tag in ("serial", "parallel", "console", "channel")},
+}
+#: children reported elsewhere (runtime state) or that are libvirt's own bookkeeping
+_BOOKKEEPING = frozenset({"alias", "backingStore", "address"})
+
+
+def unread_children(devices: ET.Element | None, pos: str) -> list[ReportItem]:
+    """A 'dropped' item per child element of a device the conversion does not
+    read, and an 'ignored' one per libvirt-assigned device address."""
+    add = _Items(pos)
+    for dev in devices if devices is not None else ():
+        read = _READ_CHILDREN.get(dev.tag, frozenset())
+        for child in dev:
+            if child.tag == "address":
+                add(f"<{dev.tag}><address>", child, "libvirt's placement of the device "
+                    "(bus, slot or drive address): xl places its devices itself")
+            elif child.tag not in read | _BOOKKEEPING:
+                add(f"<{dev.tag}><{child.tag}>", child, "libvirt's xen-xl converter reads "
+                    f"no <{child.tag}> of a <{dev.tag}>: xl.cfg has no key for it", lost=True)
+    return add.items

@@ -739,10 +739,10 @@ _READ_DEVICES = frozenset({"emulator", "disk", "controller", "interface", "hostd
 def _unread(root: ET.Element, src: Source) -> list[ReportItem]:
     """Every element the conversion leaves behind, so nothing is dropped silently
     (what a running guest's XML says about the running guest: runtime state)."""
-    from xl_py.settings.libvirt_report import RUNTIME_TOP, runtime_state
+    from xl_py.settings.libvirt_report import RUNTIME_TOP, runtime_state, unread_children
 
-    items = runtime_state(root, _POS)
     devices = root.find("devices")
+    items = runtime_state(root, _POS) + unread_children(devices, _POS)
     for el in [*root, *(devices if devices is not None else [])]:
         known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
         if el.tag not in known | RUNTIME_TOP and el.tag != f"{_xen_prefix(root)}commandline":
@@ -756,6 +756,7 @@ def xml_to_migration(text: str | bytes, name: str,
                      new_uuid: Callable[[], str] | None = None) -> Migration:
     """For migrate-config: XML -> xl.cfg entries plus a report (what became of
     each key, and every element left behind)."""
+    from xl_py.settings.libvirt_video import video_keys
     from xl_py.settings.libvirt_xl417 import for_xl
 
     had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
@@ -765,7 +766,10 @@ def xml_to_migration(text: str | bytes, name: str,
               for k in libvirt_cfg if had_uuid or k != "uuid"]
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
-    report.extend(_unread(parse_xml(text, name)[1], src))
+    root = parse_xml(text, name)[1]
+    video, video_items = video_keys(root.find("devices"), _POS, cfg.get("type") == "hvm")
+    cfg.update(video)
+    report.extend(sorted([*_unread(root, src), *video_items], key=lambda i: i.start))
     return Migration(src, "xml", tuple(cfg.items()), (), tuple(report), ())
 
 
