@@ -104,18 +104,21 @@ def h_kernel(ctx: Ctx, v: LegacyValue) -> None:
     if not ctx.hvm:
         ctx.out["kernel"] = path
         ctx.item(v, "kept", ("kernel",), "")
-    elif os.path.basename(path) == "hvmloader":
+    elif os.path.basename(path) in _HVMLOADERS:
         ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
     else:
         ctx.item(v, "decision", (), f"HVM firmware {path!r}: xl's kernel= means direct kernel "
                  "boot; use firmware_override= only if this is really firmware")
 
 
+_HVMLOADERS = ("hvmloader", "vmxloader")  # vmxloader: Xen 3.0's name for it
+
+
 def h_loader(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
     if not ctx.hvm:
         ctx.item(v, "dropped", (), "HVM firmware in a PV guest config: xend ignored it")
-    elif os.path.basename(path) == "hvmloader":
+    elif os.path.basename(path) in _HVMLOADERS:
         ctx.item(v, "dropped", (), "HVM firmware: xl always loads its own hvmloader")
     else:
         ctx.item(v, "decision", (), f"firmware loader {path!r}: use firmware_override= if needed")
@@ -283,6 +286,28 @@ def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
     return handle
 
 
+def h_ne2000(ctx: Ctx, v: LegacyValue) -> None:
+    """Xen 3.0.2/3.0.3: qemu-dm -nic-ne2000 instead of its default NIC."""
+    if not as_bool(v.value):
+        ctx.item(v, "dropped", (), "ne2000=0: qemu's default NIC, as in xl")
+    elif not ctx.hvm:
+        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
+    else:
+        ctx.item(v, "decision", (), "Xen 3.0's qemu-dm NE2000 NIC: add model=ne2k_pci to "
+                 "the vif specs if the guest needs that card")
+
+
+def h_audio(ctx: Ctx, v: LegacyValue) -> None:
+    """Xen 3.0.2/3.0.3: qemu-dm -enable-audio."""
+    if not as_bool(v.value):
+        ctx.item(v, "dropped", (), "audio=0: no sound card, as in xl by default")
+    elif not ctx.hvm:
+        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
+    else:
+        ctx.item(v, "decision", (), "Xen 3.0's qemu-dm audio: set soundhw= (e.g. \"sb16\") "
+                 "if the guest needs sound")
+
+
 def h_stdvga(ctx: Ctx, v: LegacyValue) -> None:
     enabled = as_bool(v.value)
     if not ctx.hvm:
@@ -316,11 +341,44 @@ def h_nics(ctx: Ctx, v: LegacyValue) -> None:
     """xend added empty vif entries up to nics= (create.py configure_vifs)."""
     count = _nic_count(v.value)
     have = len(as_list(ctx.value("vif", [])))
+    if count <= 0:
+        ctx.item(v, "dropped", (), f"deprecated; nics={count} made xend add no vif")
+        return
     if count <= have:
         ctx.item(v, "dropped", (), f"deprecated; vif= already lists {have} NIC(s)")
         return
     ctx.item(v, "changed", ("vif",), f"xend added {count - have} vif entry(ies) with "
              f"default settings to reach {count} NICs; so does the migrated vif=")
+
+
+def h_cdrom(ctx: Ctx, v: LegacyValue) -> None:
+    """Xen 3.0.2/3.0.3 ``cdrom=PATH``: qemu-dm's -cdrom, i.e. the hdc CD-ROM drive
+    that later xm files spell ``disk=['file:PATH,hdc:cdrom,r']`` (see _cdrom)."""
+    path = as_str(v.value)
+    if not ctx.hvm:
+        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
+    elif not path:
+        ctx.item(v, "dropped", (), "empty")
+    else:
+        ctx.item(v, "changed", ("disk",), f"Xen 3.0's CD-ROM: added to disk= as "
+                 f"\"{_cdrom_spec(path)}\"")
+
+
+def _cdrom_spec(path: str) -> str:
+    return f"format=raw, vdev=hdc, access=ro, devtype=cdrom, target={path}"
+
+
+def _cdrom(ctx: Ctx) -> None:
+    cdrom = ctx.inp.get("cdrom")
+    if cdrom is None or not ctx.hvm or not cdrom.value:
+        return
+    specs = ctx.out.get("disk", [])
+    specs = specs if isinstance(specs, list) else []
+    if any(re.search(r"(?:^|,)\s*vdev=hdc\s*(?:,|$)", spec) for spec in specs):
+        ctx.error(cdrom, "disk= already has an hdc, where Xen 3.0's qemu-dm put the "
+                  "CD-ROM: give one of them another vdev")
+        return
+    ctx.out["disk"] = [*specs, _cdrom_spec(as_str(cdrom.value))]
 
 
 def _nics(ctx: Ctx) -> None:
@@ -518,6 +576,13 @@ def _rules() -> dict[str, Handler]:
         ("nics", h_nics),
         ("vscsi", drop("xl has no PV SCSI (pvscsi); pass the disk with disk= or pci=")),
         ("vusb", decide("PV USB: rewrite as usbctrl=[...] and usbdev=[...]")),
+        # Xen 3.0.2/3.0.3 keys that later xm versions dropped
+        ("cdrom", h_cdrom),
+        ("ne2000", h_ne2000),
+        ("audio", h_audio),
+        ("usbport", decide("Xen 3.0 PV USB port: rewrite as usbctrl=[...] and usbdev=[...]")),
+        ("tpmif", drop("driver domains: the vTPM backend domain needs no flag in xl")),
+        ("ssidref", drop("ACM policies were removed from Xen; use seclabel= with XSM")),
         ("blkif", drop("driver domains: the backend domain needs no flag in xl; "
                        "set backend= in the frontend's disk specs")),
         ("netif", drop("driver domains: set backend= in the frontend's vif specs")),
@@ -671,7 +736,7 @@ def migrate(inp: LegacyInput, new_uuid: Callable[[], str] | None = None) -> Migr
             handler(ctx, v)
         except Bad as exc:
             ctx.error(v, str(exc))
-    for finish in (_pv_vfb, cmdline, _nics):
+    for finish in (_pv_vfb, cmdline, _nics, _cdrom):
         with contextlib.suppress(Bad):  # the key's own handler reported the value
             finish(ctx)
     _xend_defaults(ctx)
