@@ -40,7 +40,7 @@ from test_libvirt_xml import (  # noqa: E402
 )
 
 from xl_py.errors import XlPyError  # noqa: E402
-from xl_py.render.libvirt_xml import to_xml  # noqa: E402
+from xl_py.pipeline import libvirt_xml  # noqa: E402
 from xl_py.render.xlcfg import render_keys  # noqa: E402
 from xl_py.settings.legacy import from_xm, migrate  # noqa: E402
 from xl_py.settings.libvirt_xml import format_virconf, xlcfg_values, xml_to_cfg  # noqa: E402
@@ -84,7 +84,7 @@ def tally(label: str, items: Iterable[Path], agrees: Callable[[Path], bool | Non
 
 def xm_migrated_xml(path: Path) -> str:
     m = migrate(from_xm(read_xm(path.read_text(), path.name)), lambda: FIXED_UUID)
-    return to_xml(dict(m.entries))
+    return libvirt_xml(dict(m.entries))
 
 
 def run_xl(text: str) -> dict[str, object] | None:
@@ -98,7 +98,7 @@ def run_xl(text: str) -> dict[str, object] | None:
 def corpus_pairs(use_xl: bool) -> None:
     print(f"{XL_DIR.name} (libvirt 9.0 tests/xlconfigdata):")
     tally("format, .cfg -> .xml byte for byte", pairs(XL_DIR, XML_TO_CFG_ONLY),
-          lambda p: to_xml(xlcfg_values(p.read_text(), p.name))
+          lambda p: libvirt_xml(xlcfg_values(p.read_text(), p.name))
           == p.with_suffix(".xml").read_text().replace(*FIRMWARE))
     tally("parse, .xml -> .cfg byte for byte", pairs(XL_DIR, CFG_TO_XML_ONLY),
           lambda p: format_virconf(xml_to_cfg(p.with_suffix(".xml").read_text(), p.name)[1])
@@ -112,7 +112,7 @@ def corpus_pairs(use_xl: bool) -> None:
     back = [p.with_suffix(".xml") for p in xm if p.stem[5:] not in XM_CFG_TO_XML_ONLY
             and p.with_suffix(".xml").exists()]
     tally("parse, .xml -> xl.cfg -> XML again means the .xml (documented changes undone)",
-          back, lambda p: _documented(to_xml(xml_to_cfg(p.read_text(), p.name)[1]))
+          back, lambda p: _documented(libvirt_xml(xml_to_cfg(p.read_text(), p.name)[1]))
           == _documented(p.read_text()), frozenset({"sexpr2xml-pv-bootloader"}))
     if use_xl:
         tally("parse, .xml -> xl.cfg accepted by the reference xl, same name/memory/disks",
@@ -176,7 +176,7 @@ def real_converter() -> None:
         print("libvirt 9.0's real converter (virsh, libxl driver):")
         tally("domxml-from-native xen-xl on libvirt-xl/*.cfg: our XML is libvirt's",
               sorted(XL_DIR.glob("*.cfg")),
-              from_native("xen-xl", lambda p: to_xml(xlcfg_values(p.read_text(), p.name))))
+              from_native("xen-xl", lambda p: libvirt_xml(xlcfg_values(p.read_text(), p.name))))
         tally("domxml-to-native xen-xl on libvirt-xl/*.xml: our xl.cfg is libvirt's",
               sorted(XL_DIR.glob("*.xml")), to_native)
 

@@ -87,7 +87,7 @@ def test_create_xml_leaves_raw_disks_to_libxl_and_keeps_cpu_weight() -> None:
                            'disk = [ "/srv/a.img,raw,xvda,rw", "backendtype=qdisk,'
                            'format=raw,vdev=xvdb,target=/srv/b.img" ]\n', "g.cfg")
     root = ET.fromstring(with_cpu_weight(let_libxl_choose_disk_backends(
-        to_xml(xl_keys(built.raw)), built.config), built.config))
+        to_xml(xl_keys(built.raw), built.config.disks), built.config), built.config))
     drivers = {d.find("target").get("dev"): d.find("driver")  # type: ignore[union-attr]
                for d in root.iterfind("devices/disk")}
     assert drivers["xvda"] is None  # libxl picks, as for xl

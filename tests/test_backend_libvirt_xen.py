@@ -218,7 +218,8 @@ def _xml_of_create(text: str, name: str) -> str:
     from xl_py.render.libvirt_xml import to_xml
 
     built = pipeline.build(text, f"{name}.cfg")
-    xml = let_libxl_choose_disk_backends(to_xml(xl_keys(built.raw)), built.config)
+    xml = let_libxl_choose_disk_backends(to_xml(xl_keys(built.raw), built.config.disks),
+                                         built.config)
     return with_cpu_weight(xml, built.config)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from test_libvirt_xml import XM, _documented
 
-from xl_py.render.libvirt_xml import to_xml
+from xl_py.pipeline import libvirt_xml
 from xl_py.render.xlcfg import render_keys
 from xl_py.settings.libvirt_xml import xml_to_cfg
 
@@ -42,7 +42,7 @@ def test_parse_direction_count() -> None:
 @pytest.mark.parametrize("xml", parse_pairs(), ids=lambda p: p.stem)
 def test_xl_cfg_from_the_xml_means_the_xml(xml: Path) -> None:
     cfg = xml_to_cfg(xml.read_text(), xml.name)[1]
-    again = _documented(to_xml(cfg))
+    again = _documented(libvirt_xml(cfg))
     if xml.stem in NOT_CURRENT_LIBVIRT:
         assert again != _documented(xml.read_text())
     else:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from xl_py.errors import ConfigSyntaxError, ConfigValueError
-from xl_py.render.libvirt_xml import to_xml
+from xl_py.pipeline import libvirt_xml
 from xl_py.render.xlcfg import render_keys
 from xl_py.settings.legacy import from_xm, migrate
 from xl_py.settings.libvirt_xml import format_virconf, xlcfg_values, xml_to_cfg
@@ -65,7 +65,7 @@ def test_xml_to_cfg_is_libvirts_bytes(cfg: Path) -> None:
 def test_cfg_to_xml_is_libvirts_bytes(cfg: Path) -> None:
     """'format' direction: xl.cfg -> XML, byte for byte what libvirt writes."""
     expected = cfg.with_suffix(".xml").read_text().replace(*FIRMWARE)
-    assert to_xml(xlcfg_values(cfg.read_text(), cfg.name)) == expected
+    assert libvirt_xml(xlcfg_values(cfg.read_text(), cfg.name)) == expected
 
 
 def test_corpus_counts() -> None:
@@ -125,7 +125,7 @@ def test_xm_migration_keeps_libvirts_meaning(cfg: Path) -> None:
     the xm file, apart from the documented, reported changes."""
     m = migrate(from_xm(read_xm(cfg.read_text(), cfg.name)), lambda: "unused")
     assert m.errors == ()
-    got = _documented(to_xml(dict(m.entries)))
+    got = _documented(libvirt_xml(dict(m.entries)))
     expected = _documented(cfg.with_suffix(".xml").read_text())
     if cfg.stem in XM_DISAGREE:
         assert got != expected
@@ -164,8 +164,8 @@ def test_round_trip_is_stable(path: Path) -> None:
     in once (script=vif-bridge, explicit on_* actions), nothing changes."""
     cfg = read_xm(path.read_text(), path.name, defines={"vmid": "4"})
     m = migrate(from_xm(cfg), lambda: "5c1e9a7b-2d3f-4b6a-8c9d-0e1f2a3b4c5d")
-    first = to_xml(xml_to_cfg(to_xml(dict(m.entries)), "1.xml")[1])
-    second = to_xml(xml_to_cfg(first, "2.xml")[1])
+    first = libvirt_xml(xml_to_cfg(libvirt_xml(dict(m.entries)), "1.xml")[1])
+    second = libvirt_xml(xml_to_cfg(first, "2.xml")[1])
     assert second == first
     original = dict(m.entries)
     again = xml_to_cfg(first, "3.xml")[1]
@@ -179,7 +179,7 @@ VALIDATE = shutil.which("virt-xml-validate")
 def _xml_outputs() -> list[tuple[str, str]]:
     out = []
     for cfg in pairs(XL, XML_TO_CFG_ONLY):
-        out.append((cfg.stem, to_xml(xlcfg_values(cfg.read_text(), cfg.name))))
+        out.append((cfg.stem, libvirt_xml(xlcfg_values(cfg.read_text(), cfg.name))))
     for path in sorted(LEGACY.iterdir()):
         from xl_py.cli.commands.migrate_config import Options, convert_text
 
@@ -286,7 +286,7 @@ def test_real_libvirt_converter_agrees(virsh: Any) -> None:
     cfg_agree, cfg_total = [], sorted(XL.glob("*.cfg")) + GOLDEN_XL
     for cfg in cfg_total:
         theirs = virsh("domxml-from-native", "xen-xl", str(cfg))
-        ours = to_xml(xlcfg_values(cfg.read_text(), cfg.name))
+        ours = libvirt_xml(xlcfg_values(cfg.read_text(), cfg.name))
         # libvirt writes <mac address='00:00:00:00:00:00'/> for a vif without mac=;
         # we leave the MAC out (libvirt, like xl, generates one when it defines it)
         theirs = re.sub(r"\n +<mac address='00:00:00:00:00:00'/>", "", theirs)
@@ -348,7 +348,7 @@ def test_real_xen_xm_converter_agrees(virsh: Any, tmp_path: Path) -> None:
         m = migrate(from_xm(read_xm(path.read_text(), path.name, defines={"vmid": "4"})),
                     lambda: "unused")
         try:
-            ours = _no_secrets(to_xml(dict(m.entries)))
+            ours = _no_secrets(libvirt_xml(dict(m.entries)))
         except ConfigValueError as exc:
             we_refuse[path.name] = str(exc)
             continue

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from xl_py.errors import ConfigValueError
-from xl_py.render.libvirt_xml import to_xml
+from xl_py.pipeline import libvirt_xml
 from xl_py.settings.libvirt_xml import format_virconf, xlcfg_values, xml_to_cfg
 
 libvirt = pytest.importorskip("libvirt")
@@ -312,7 +312,7 @@ def test_cfg_to_xml_against_libvirts_reader(conn: Any) -> None:
             refused[rel] = exc.get_error_message()
             continue
         try:
-            ours = to_xml(xlcfg_values(text, rel))
+            ours = libvirt_xml(xlcfg_values(text, rel))
         except ConfigValueError as exc:
             we_refuse[rel] = str(exc)
             continue
@@ -338,7 +338,7 @@ def test_refused_inputs_ours_too_or_xl_meaning(conn: Any) -> None:
     refuse = set()
     for rel in FROM_REFUSED:
         try:
-            to_xml(xlcfg_values((TESTS / rel).read_text(), rel))
+            libvirt_xml(xlcfg_values((TESTS / rel).read_text(), rel))
         except ConfigValueError:
             refuse.add(Path(rel).stem)
     assert refuse == WE_REFUSE_TOO
@@ -349,7 +349,7 @@ def test_xml_to_cfg_against_libvirts_writer(conn: Any) -> None:
     agree, refused, differ = 0, {}, []
     for rel in inputs():
         try:
-            xml = to_xml(xlcfg_values((TESTS / rel).read_text(), rel))
+            xml = libvirt_xml(xlcfg_values((TESTS / rel).read_text(), rel))
         except ConfigValueError:
             continue
         try:
@@ -381,7 +381,7 @@ def test_every_xml_we_write_for_our_configs_validates(tmp_path: Path) -> None:
     failures, count = [], 0
     for rel in inputs():
         try:
-            xml = to_xml(xlcfg_values((TESTS / rel).read_text(), rel))
+            xml = libvirt_xml(xlcfg_values((TESTS / rel).read_text(), rel))
         except ConfigValueError:
             continue
         path = tmp_path / "d.xml"

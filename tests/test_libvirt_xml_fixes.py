@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from xl_py import pipeline
 from xl_py.errors import ConfigValueError
+from xl_py.pipeline import libvirt_xml
 from xl_py.render.libvirt_xml import to_xml
 from xl_py.settings.libvirt_xml import xlcfg_values, xml_to_cfg
 
 
 def xml(text: str) -> str:
-    return to_xml(xlcfg_values("name = \"g\"\n" + text, "g.cfg"))
+    return libvirt_xml(xlcfg_values("name = \"g\"\n" + text, "g.cfg"))
 
 
 @pytest.mark.parametrize("disk", [",,hdc:cdrom,r", ",hdc:cdrom,r", ",raw,hdc,ro,devtype=cdrom"])
@@ -156,3 +158,53 @@ def test_soft_reset_has_no_libvirt_action() -> None:
     assert str(exc.value) == ('error: on_reboot = "soft-reset": libvirt has no such '
                               "lifecycle action (libvirt's xen-xl converter refuses it too)")
     assert "<on_crash>restart</on_crash>" in xml('on_crash = [ "restart" ]\n')
+
+
+def test_disk_xl_refuses_is_refused_with_xls_reasons() -> None:
+    """disk= is read by settings.disk (xl's reader, as libvirt's converter reads it
+    with libxlutil): every item xl refuses, positioned in its spec."""
+    with pytest.raises(ConfigValueError) as exc:
+        xml('disk = [ "/srv/g.img,xvda,ro", "/srv/h.img,raw,xvdb,rx" ]\n')
+    assert str(exc.value) == (
+        "<disk>:1:12: error: disk: unknown value for format 'xvda' (the 2nd positional "
+        "item is the format)\n"
+        "    1 | /srv/g.img,xvda,ro\n"
+        "      |            ^^^^\n"
+        "  expected: raw | qcow | qcow2 | vhd | empty | qed\n"
+        "  hint: write TARGET,,VDEV,ACCESS (empty format), TARGET,raw,VDEV,ACCESS, or "
+        "phy:TARGET,VDEV,ACCESS\n"
+        "<disk>:1:21: error: disk: unknown value for access 'rx'\n"
+        "    1 | /srv/h.img,raw,xvdb,rx\n"
+        "      |                     ^^\n"
+        "  expected: r | ro | w | rw")
+
+
+DISKS = ["/srv/a.img,raw,xvda,rw", "phy:/dev/vg/b,hdb,w", "qcow2:/srv/c.qcow2,sdc,r",
+         "/srv/d.iso,,hdc:cdrom,r", ",,hdd:cdrom,r", "format=vhd,vdev=xvde,target=/srv/e.vhd",
+         "vdev=xvdf,backendtype=tap,format=empty,target=/srv/f",
+         "vdev=xvdg,target=rbd:pool/img:mon_host=h1\\:6789\\;h2"]
+
+
+def test_model_disks_render_as_the_specs() -> None:
+    """The libvirt backend passes DomainConfig.disks: the parsed items, unchanged
+    by defaults, so its XML is the XML of the spec strings."""
+    body = 'type = "hvm"\ndisk = [ ' + ", ".join(
+        '"' + d.replace("\\", "\\\\") + '"' for d in DISKS) + " ]\n"
+    text = 'name = "g"\n' + body
+    cfg = xlcfg_values(text, "g.cfg")
+    assert cfg["disk"] == DISKS
+    ours = to_xml(cfg, pipeline.build(text, "g.cfg").config.disks)
+    assert ours == xml(body)
+    assert ours.count("<disk ") == len(DISKS)
+    assert "<source protocol='rbd' name='pool/img'>" in ours
+
+
+def test_disk_named_by_vdev_without_its_spec() -> None:
+    disks = pipeline.build('name = "g"\nkernel = "/k"\ndisk = [ "drbd:res0,xvdb,w" ]\n',
+                           "g.cfg").config.disks
+    with pytest.raises(ConfigValueError) as exc:
+        to_xml({"name": "g"}, disks)
+    assert str(exc.value) == (
+        "error: disk 'xvdb': the block script block-drbd has no libvirt form (libvirt's "
+        "<disk> takes a file, a block device or an rbd source and runs no disk script; "
+        "libvirt's xen-xl converter drops the script and names 'res0' as a file)")

@@ -6,15 +6,16 @@ benchmarks; pure apart from the random UUID xl generates when none is given.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xl_py._record import Record, replace
 from xl_py._types import HostInfo
 from xl_py.errors import Diagnostic
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
+    from xl_py.model.devices import DeviceDisk
     from xl_py.model.domain import DomainConfig
     from xl_py.settings.raw import RawDomain
     from xl_py.settings.xlconf import XlConf
@@ -117,3 +118,25 @@ def random_uuid() -> str:
     b[8] = (b[8] & 0x3F) | 0x80
     h = b.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def libvirt_xml(cfg: Mapping[str, Any]) -> str:
+    """An xl.cfg's keys (a flat key -> value mapping) as libvirt domain XML:
+    disk= parsed as xl parses it (an item xl refuses is refused, with the
+    positioned reason, every bad item at once), then render.libvirt_xml."""
+    from xl_py.errors import ConfigValueError
+    from xl_py.render.libvirt_common import specs
+    from xl_py.render.libvirt_xml import to_xml
+    from xl_py.settings.disk import parse_disk
+
+    names = specs(cfg, "disk")
+    disks: list[DeviceDisk] = []
+    errors: list[Diagnostic] = []
+    for spec in names:
+        try:
+            disks.append(parse_disk(spec))
+        except ConfigValueError as exc:
+            errors.extend(exc.diagnostics())
+    if errors:
+        raise ConfigValueError(tuple(errors))
+    return to_xml(cfg, disks, names)

@@ -236,7 +236,8 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{name}\" already exists.")
-        xml = with_cpu_weight(let_libxl_choose_disk_backends(to_xml(xl_keys), config), config)
+        xml = to_xml(xl_keys, config.disks)  # the disks as parsed (no defaults filled)
+        xml = with_cpu_weight(let_libxl_choose_disk_backends(xml, config), config)
         if progress:
             progress(f"Creating domain {name} through {self.uri}", 0, 0)
         logs = LibxlLogs(self.uri, name)

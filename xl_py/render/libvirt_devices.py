@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xl_py.errors import ConfigValueError
+from xl_py.model.devices import DeviceDisk
 from xl_py.render.libvirt_common import (
     Cfg,
     as_list,
@@ -21,24 +22,24 @@ from xl_py.render.libvirt_common import (
     specs,
     sub,
 )
-from xl_py.render.libvirt_disk import disk_element, disk_spec
+from xl_py.render.libvirt_disk import disk_element
 
 
-def devices(root: ET.Element, cfg: Cfg, hvm: bool) -> None:
+def devices(root: ET.Element, cfg: Cfg, disks: Sequence[DeviceDisk], names: Sequence[str],
+            hvm: bool) -> None:
+    """``disks``: the disk= items, parsed; ``names``: how messages name them."""
     devs = sub(root, "devices")
     emulator = get(cfg, "device_model_override")  # xl 4.17 ignores device_model
     if emulator:
         sub(devs, "emulator", str(emulator))
-    disk_specs = specs(cfg, "disk")
-    disks = [disk_spec(s) for s in disk_specs]
-    for spec, d in zip(disk_specs, disks, strict=True):
-        disk_element(devs, spec, d, hvm)
+    for index, disk in enumerate(disks):
+        disk_element(devs, disk, names[index] if index < len(names) else disk.vdev or "", hvm)
     xenbus = sub(devs, "controller", type="xenbus", index="0")
     for key, attr in (("max_event_channels", "maxEventChannels"),
                       ("max_grant_frames", "maxGrantFrames")):
         if get(cfg, key):
             xenbus.set(attr, str(cfg[key]))
-    if hvm and any(d["vdev"].startswith("hd") for d in disks):  # PV hdX are xen-bus
+    if hvm and any((d.vdev or "").startswith("hd") for d in disks):  # PV hdX are xen-bus
         sub(devs, "controller", type="ide", index="0")
     for spec in specs(cfg, "usbctrl"):
         _usbctrl(devs, spec, len(devs.findall("controller[@type='usb']")))

@@ -7,6 +7,9 @@ memballoon), so that the XML matches what ``virsh domxml-from-native xen-xl``
 prints.  The input is the flat key -> value mapping of an xl.cfg (values:
 int, str, list of str, list of lists for vnuma) — what migrate-config
 produces, or what the xl.cfg reader yields; this module does not parse files.
+The disks come parsed (``libxl_device_disk`` records, settings.disk's
+parse_disk): ``xl_py.pipeline.libvirt_xml`` parses a mapping's disk= and
+calls :func:`to_xml`.
 This module writes the domain-wide elements; <devices> are libvirt_devices.py's
 (disks: libvirt_disk.py), the shared readers libvirt_common.py's.
 """
@@ -15,13 +18,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 from xl_py.errors import ConfigValueError
+from xl_py.model.devices import DeviceDisk
 from xl_py.render.libvirt_common import Cfg, as_list, boolean, get, integer, os_type, specs, sub
 from xl_py.render.libvirt_devices import devices
 
-# every xl.cfg key this renderer reads; the others have no libvirt element
+# every xl.cfg key this renderer reads (disk: parsed, see to_xml's disks); the
+# others have no libvirt element
 XML_KEYS = frozenset({
     "name", "uuid", "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "bootloader",
     "bootloader_args", "bootargs", "type", "builder", "bios", "kernel", "ramdisk", "cmdline",
@@ -42,8 +48,10 @@ MIN_XEN_GUEST_SIZE_MB = 64
 # --------------------------------------------------------------------------- top level
 
 
-def to_xml(cfg: Cfg) -> str:
-    """The libvirt XML of an xl.cfg (key -> value mapping)."""
+def to_xml(cfg: Cfg, disks: Sequence[DeviceDisk], disk_names: Sequence[str] = ()) -> str:
+    """The libvirt XML of an xl.cfg (key -> value mapping; its disk= is not
+    read): ``disks`` are its disk= items parsed, in order, and ``disk_names``
+    how a message names each (its spec as written; default: its vdev)."""
     kind = os_type(cfg)
     hvm = kind == "hvm"
     root = ET.Element("domain", {"type": "xen"})
@@ -73,7 +81,7 @@ def to_xml(cfg: Cfg) -> str:
     for key, default in (("on_poweroff", "destroy"), ("on_reboot", "restart"),
                          ("on_crash", "restart")):
         sub(root, key, _action(cfg, key, default))
-    devices(root, cfg, hvm)
+    devices(root, cfg, disks, disk_names, hvm)
     if dm_args:
         cmdline = sub(root, "xen:commandline")
         for arg in dm_args:

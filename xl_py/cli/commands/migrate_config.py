@@ -198,9 +198,9 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     if opts.target == "xl":
         result.text = xlcfg
     elif opts.target == "libvirt":
-        from xl_py.render.libvirt_xml import to_xml
+        from xl_py.pipeline import libvirt_xml
 
-        result.text = to_xml(dict(entries))
+        result.text = libvirt_xml(dict(entries))
         result.items.extend(_libvirt_losses(migration))
     else:
         result.text = _to_json(xlcfg, name, opts, result)
