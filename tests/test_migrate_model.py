@@ -55,7 +55,7 @@ def test_model_to_libvirt_xml() -> None:
     """model -> XML goes through the same keys libvirt's xen-xl reader takes."""
     config = pipeline.build((ROOT / "tests" / "data" / "legacy" / "rhel5-hvm.xm.cfg").read_text(),
                             "g.cfg").config
-    xml = to_xml(dict(model_entries(config)))
+    xml = to_xml(dict(model_entries(config)), config.disks)
     assert "<name>win2003</name>" in xml
     assert "<source file='/var/lib/xen/images/win2003.img'/>" in xml
     assert "<mac address='00:16:3e:4a:2b:02'/>" in xml
