@@ -68,10 +68,11 @@ def test_pv_keys_respelled_for_xl() -> None:
         "device is not passed through): 'hostbus=1,hostaddr=3' -> "
         "'type=hostdev,hostbus=1,hostaddr=3'")
     assert r["disk"] == (
-        "changed", ("disk",), "xl 4.17 refuses format=xvhd (libvirt's writer's spelling): "
+        "changed", ("disk",), "format=xvhd is libvirt's spelling of vhd, which xl 4.17 refuses: "
         "'format=xvhd,vdev=xvda,access=rw,backendtype=qdisk,target=/srv/g.vhd' -> "
         "'format=vhd,vdev=xvda,access=rw,backendtype=qdisk,target=/srv/g.vhd'")
-    assert r["bootloader"] == ("kept", ("bootloader",), "from the libvirt XML")
+    assert r["bootloader"] == ("changed", ("bootloader",), "'/usr/bin/pygrub' -> \"pygrub\": "
+                               "xl finds pygrub in its own libexec directory")
 
 
 def test_libvirts_bytes_unchanged() -> None:
@@ -136,3 +137,41 @@ def test_reference_xl_reads_the_respelled_keys(xlref: Any) -> None:
     assert theirs["usbdevs"] == [{}]
     hvm = xml_to_migration(HVM, "g.xml")
     assert _dryrun(xlref, render_keys(hvm.entries, hvm.comments))["c_info"]["type"] == "hvm"
+
+
+OLD_LIBVIRT = """<domain type='xen' id='3'>
+  <name>rhel5vm</name>
+  <memory>524288</memory>
+  <bootloader>/usr/bin/pygrub</bootloader>
+  <os><type>linux</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='tap' type='aio'/>
+      <source file='/var/lib/xen/images/rhel5vm.img'/>
+      <target dev='xvda' bus='xen'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='tap2' type='aio'/>
+      <source file='/var/lib/xen/images/data.img'/>
+      <target dev='xvdb' bus='xen'/>
+    </disk>
+  </devices>
+</domain>
+"""
+
+
+def test_blktap_disks_of_old_libvirt_leave_the_backend_to_libxl() -> None:
+    """RHEL 5's libvirt wrote <driver name='tap'> for xm's tap:aio: disks; Xen 4.17
+    has no blktap, so the backend is left to libxl, as for an xm tap:aio: disk
+    (libvirt's writer leaves a tap2 driver's backend out already)."""
+    m = xml_to_migration(OLD_LIBVIRT, "old.xml", lambda: "unused")
+    entries = dict(m.entries)
+    assert entries["disk"] == [
+        "format=raw,vdev=xvda,access=rw,target=/var/lib/xen/images/rhel5vm.img",
+        "format=raw,vdev=xvdb,access=rw,target=/var/lib/xen/images/data.img"]
+    assert entries["bootloader"] == "pygrub"
+    item = next(r for r in m.report if r.key == "disk")
+    assert item.detail == (
+        "Xen 4.17 has no blktap backend: libxl picks one: "
+        "'format=raw,vdev=xvda,access=rw,backendtype=tap,target=/var/lib/xen/images/rhel5vm.img'"
+        " -> 'format=raw,vdev=xvda,access=rw,target=/var/lib/xen/images/rhel5vm.img'")

@@ -6,13 +6,15 @@ writes (``virsh domxml-to-native xen-xl``, compared byte for byte), but a few
 of those keys do not mean the same to xl 4.17 (measured with the real
 ``xl -N create``): ``bootargs`` and ``parallel`` are unknown to xl, ``builder``
 is deprecated, a vfb's ``type=`` is ignored (an SDL display becomes VNC), a
-``usbdev`` without ``type=hostdev`` is an empty device and ``format=xvhd`` is
-refused.  One row per key: the xl key, the respelled value (None: no xl key)
+``usbdev`` without ``type=hostdev`` is an empty device, ``format=xvhd`` is
+refused, blktap (``backendtype=tap``) is gone and ``/usr/bin/pygrub`` is
+not where Xen 4.17 keeps pygrub.  One row per key: the xl key, the respelled value (None: no xl key)
 and the report's status and detail.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -44,8 +46,27 @@ def _usbdev(spec: str) -> str:
     return spec if "type" in keys else f"type=hostdev,{spec}"
 
 
+#: disk spec parts libvirt's writer emits that xl 4.17 cannot use: xvhd is libvirt's
+#: spelling of vhd; blktap (tap, tap2) is gone from Xen 4.17, so libxl picks the
+#: backend as it does for an xm 'tap:aio:' disk (a loop device or qdisk)
+_DISK_PARTS = {"format=xvhd": "format=vhd", "backendtype=tap": None, "backendtype=tap2": None}
+_DISK_WHY = {"format=xvhd": "format=xvhd is libvirt's spelling of vhd, which xl 4.17 refuses",
+             "backendtype=tap": "Xen 4.17 has no blktap backend: libxl picks one",
+             "backendtype=tap2": "Xen 4.17 has no blktap backend: libxl picks one"}
+
+
 def _disk(spec: str) -> str:
-    return ",".join("format=vhd" if p.strip() == "format=xvhd" else p for p in spec.split(","))
+    parts = [_DISK_PARTS.get(p.strip(), p) for p in spec.split(",")]
+    return ",".join(p for p in parts if p is not None)
+
+
+def _disk_why(specs: Any) -> str:
+    parts = {p.strip() for spec in _items(specs) for p in spec.split(",")}
+    return "; ".join(dict.fromkeys(why for part, why in _DISK_WHY.items() if part in parts))
+
+
+def _bootloader(path: Any) -> Any:
+    return "pygrub" if isinstance(path, str) and os.path.basename(path) == "pygrub" else path
 
 
 def _list_of(fix: Callable[[str], str]) -> Callable[[Any], Any]:
@@ -87,8 +108,12 @@ ROWS: dict[str, Row] = {
                          f"not passed through): {_diff(old, new)}"),
     "disk": Row(
         "disk", _list_of(_disk), _changed_if(_disk),
-        lambda old, new: f"xl 4.17 refuses format=xvhd (libvirt's writer's spelling): "
-                         f"{_diff(old, new)}"),
+        lambda old, new: f"{_disk_why(old)}: {_diff(old, new)}"),
+    "bootloader": Row(
+        "bootloader", _bootloader,
+        lambda v: "changed" if _bootloader(v) != v else "kept",
+        lambda old, new: f"{old!r} -> \"pygrub\": xl finds pygrub in its own libexec "
+                         "directory"),
 }
 
 
