@@ -371,7 +371,7 @@ def test_directory_batch_continues_after_a_failure(tmp_path: Path) -> None:
         ("evil", "failed"), ("good", "ok"), ("zz.sxp", "ok")]
     assert rep["failed"] == [str(src / "evil")]
     assert rep["files"][0]["diagnostics"][0]["location"] == f"{src / 'evil'}:2:1"
-    assert sorted(p.name for p in outdir.iterdir()) == ["good", "zz.sxp"]
+    assert sorted(p.name for p in outdir.iterdir()) == ["good", "zz.cfg"]
     assert (outdir / "good").read_text().startswith('type = "pv"\nname = "good"\nuuid = "')
     # a second run writes nothing over the first ...
     before = (outdir / "good").read_text()

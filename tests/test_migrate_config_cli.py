@@ -82,7 +82,7 @@ def test_a_tree_says_what_it_skipped_and_why(tmp_path: Path) -> None:
         "broken: failed (xm)",
         "dangling: skipped: a dangling link (to /nonexistent/guest)",
         "disk.img: skipped: a binary file",
-        "old.sxp: ok (sxp) -> OUT/old.sxp",
+        "old.sxp: ok (sxp) -> OUT/old.cfg",
         "py: ok (xm) -> OUT/py",
         "qemu-ifup: skipped: a script (#!/bin/sh)",
         "web: ok (xm) -> OUT/web",
@@ -106,7 +106,7 @@ def test_a_tree_says_what_it_skipped_and_why(tmp_path: Path) -> None:
     assert text.splitlines()[-1] == (
         f"22 file(s): 6 converted, 15 skipped, 1 failed: {xen / 'broken'}")
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
-        "auto/only-here", "nested/sub/deep", "old.sxp", "py", "web", "win2003.cfg"]
+        "auto/only-here", "nested/sub/deep", "old.cfg", "py", "web", "win2003.cfg"]
 
 
 def test_json_report_schema(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ output directory itself).  Every file is converted once: a link to a file alread
 file as" it; a real file in auto/ is converted.  A file named on the command
 line is always converted (the skip rules are for walking).
 
-Output.  DIR/<path relative to the source>: xl keeps the name; libvirt and
-json replace a .cfg/.sxp/.xm suffix with .xml/.json (else append it); when
+Output.  DIR/<path relative to the source>: xl keeps the name but for a
+.sxp/.xm suffix, which becomes .cfg; libvirt and json replace a .cfg/.sxp/.xm
+suffix with .xml/.json (else append it); when
 two sources would give the same output name, the second keeps its whole name
 (``same.sxp.json``), else it fails.  Files are written atomically (a temp
 file, then a link or rename into place), never over an existing file without
@@ -405,11 +406,12 @@ def content_skip(data: bytes) -> str:
 def output_name(rel: Path, target: str, whole: bool = False) -> Path:
     """Where the output of ``rel`` goes under -o; ``whole``: keep the source's
     suffix and append the target's (for a second source with the same stem)."""
-    if target == "xl":
-        return rel
-    suffix = ".xml" if target == "libvirt" else ".json"
-    if rel.suffix in (".cfg", ".sxp", ".xm") and not whole:
+    suffix = {"xl": ".cfg", "libvirt": ".xml"}.get(target, ".json")
+    replaced = (".sxp", ".xm") if target == "xl" else (".cfg", ".sxp", ".xm")
+    if rel.suffix in replaced and not whole:
         return rel.with_suffix(suffix)
+    if target == "xl" and rel.suffix not in replaced:
+        return rel  # an xl-style name stays (a second source of that name fails)
     return Path(str(rel) + suffix)
 
 
