@@ -440,3 +440,25 @@ def test_an_unreadable_directory_fails_instead_of_vanishing(
         f"{xen / 'private'}: failed",
         f"error: {xen / 'private'}: Permission denied",
         f"2 file(s): 1 converted, 1 failed: {xen / 'private'}"]
+
+
+MANAGED = "(domain (name {name}) (memory 256) (uuid {uuid}) (image (linux (kernel /k))))\n"
+
+
+def test_managed_domains_are_named_after_their_guest(tmp_path: Path) -> None:
+    """xm new guests lived only in /var/lib/xend/domains/UUID/config.sxp."""
+    domains = tmp_path / "domains"
+    guests = {"5c1e9a7b-2d3f-4b6a-8c9d-0e1f2a3b4c5d": "db01",
+              "0e8c2b4a-6d1f-4e3a-9b5c-7f2a1d0c3e4b": "../evil"}
+    for uuid, name in guests.items():
+        (domains / uuid).mkdir(parents=True)
+        (domains / uuid / "config.sxp").write_text(MANAGED.format(name=name, uuid=uuid))
+    out = tmp_path / "out"
+    rc, text, _ = cli("migrate-config", "-o", str(out), str(domains))
+    assert rc == 0, text
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "0e8c2b4a-6d1f-4e3a-9b5c-7f2a1d0c3e4b/config.cfg", "db01.cfg"]
+    assert 'name = "db01"' in (out / "db01.cfg").read_text()
+    rc, text, _ = cli("migrate-config", "--to", "libvirt", "-o", str(tmp_path / "xml"),
+                      str(domains / "5c1e9a7b-2d3f-4b6a-8c9d-0e1f2a3b4c5d" / "config.sxp"))
+    assert rc == 0 and (tmp_path / "xml" / "config.xml").exists()  # a file named: its name

@@ -19,7 +19,8 @@ line is always converted (the skip rules are for walking).
 
 Output.  DIR/<path relative to the source>: xl keeps the name but for a
 .sxp/.xm suffix, which becomes .cfg; libvirt and json replace a .cfg/.sxp/.xm
-suffix with .xml/.json (else append it); when
+suffix with .xml/.json (else append it); a managed domain's
+UUID/config.sxp (/var/lib/xend/domains) is named after its guest; when
 two sources would give the same output name, the second keeps its whole name
 (``same.sxp.json``), else it fails.  Files are written atomically (a temp
 file, then a link or rename into place), never over an existing file without
@@ -122,6 +123,7 @@ class FileResult(Record, frozen=False):
     items: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reason: str = ""  # why it was skipped
+    guest: str = ""  # the guest's name= in the result
 
 
 class Options(Record):
@@ -194,6 +196,7 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     from xl_py.cli.commands.migrate_macs import fix_vif_macs
 
     entries, mac_items = fix_vif_macs(migration.entries, opts.macs, _origin(result.items, "vif"))
+    result.guest = str(dict(entries).get("name", ""))
     result.items.extend(mac_items)
     xlcfg = render_keys(entries, migration.comments)
     if opts.target == "xl":
@@ -610,7 +613,7 @@ def _one(f: Found, opts: Options, outdir: str | None, force: bool,
     result = convert_text(data, str(path), opts)
     if result.status != "ok" or outdir is None:
         return result
-    target = _target(Path(outdir), f.rel, opts.target, written)
+    target = _target(Path(outdir), _managed_rel(f.rel, result.guest), opts.target, written)
     if os.path.realpath(target) == os.path.realpath(path):
         return _fail_result(result, f"{target} is the source itself: -o must name another "
                                     "directory (the source is never overwritten)")
@@ -625,6 +628,21 @@ def _one(f: Found, opts: Options, outdir: str | None, force: bool,
                             if exc.errno else str(exc))
     result.output = str(target)
     return result
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+def _managed_rel(rel: Path, guest: str) -> Path:
+    """xend's managed domains (``xm new``, /var/lib/xend/domains/UUID/config.sxp)
+    had no /etc/xen file: their xl.cfg is named after the guest, beside the
+    UUID directories (``domains/UUID/config.sxp`` -> ``NAME.sxp`` -> NAME.cfg)."""
+    if rel.name != "config.sxp" or not _UUID.fullmatch(rel.parent.name):
+        return rel
+    if not _SAFE_NAME.fullmatch(guest) or guest in (".", ".."):
+        return rel
+    return rel.parent.parent / f"{guest}.sxp"
 
 
 def _target(outdir: Path, rel: Path, target: str, written: dict[Path, str]) -> Path:
