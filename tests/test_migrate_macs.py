@@ -102,3 +102,27 @@ def test_every_mac_a_source_names_is_noted(data: bytes, found: set[str]) -> None
     pool = migrate_macs.MacPool()
     pool.note(data)
     assert pool.used == found
+
+
+def test_a_mac_two_guests_share_is_a_decision_on_both(tmp_path: Path) -> None:
+    src = tmp_path / "etc-xen"
+    src.mkdir()
+    (src / "a").write_bytes(TAKEN)
+    (src / "c").write_bytes(TAKEN.replace(b"'a'", b"'c'"))
+    (src / "d.sxp").write_bytes(
+        b"(domain (name d) (uuid 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d) (memory 256)\n"
+        b" (image (linux (kernel /k))) (device (vif (mac 00:16:3e:0a:0b:0c))))\n")
+    (src / "e").write_bytes(b"name = 'e'\nuuid = '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'\n"
+                            b"memory = 256\nkernel = '/k'\nvif = ['mac=00:16:3e:0a:0b:0c']\n")
+    rc, out, _ = cli("migrate-config", "-o", str(tmp_path / "out"), str(src))
+    assert rc == 0
+    shared = [line for line in out.splitlines() if ": MAC " in line]
+    assert shared == [
+        f"{src}/a:4:1: decision: vif -> vif: MAC 00:16:3e:01:02:03: also used by {src}/c (c): "
+        "two guests with one MAC cannot run on one host",
+        f"{src}/c:4:1: decision: vif -> vif: MAC 00:16:3e:01:02:03: also used by {src}/a (a): "
+        "two guests with one MAC cannot run on one host",
+        f"{src}/d.sxp:2:38: decision: vif -> vif: MAC 00:16:3e:0a:0b:0c: {src}/e is the same "
+        "guest (uuid 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d): keep one of the two",
+        f"{src}/e:5:1: decision: vif -> vif: MAC 00:16:3e:0a:0b:0c: {src}/d.sxp is the same "
+        "guest (uuid 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d): keep one of the two"]

@@ -124,6 +124,9 @@ class FileResult(Record, frozen=False):
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reason: str = ""  # why it was skipped
     guest: str = ""  # the guest's name= in the result
+    uuid: str = ""  # ... its uuid=
+    macs: tuple[str, ...] = ()  # ... and the MACs of its vifs
+    vif_at: tuple[int, int] = (0, 0)  # where the source set them (line, col)
 
 
 class Options(Record):
@@ -193,10 +196,12 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     if migration.errors:
         result.status = "failed"
         return
-    from xl_py.cli.commands.migrate_macs import fix_vif_macs
+    from xl_py.cli.commands.migrate_macs import fix_vif_macs, vif_macs
 
     entries, mac_items = fix_vif_macs(migration.entries, opts.macs, _origin(result.items, "vif"))
-    result.guest = str(dict(entries).get("name", ""))
+    keys = dict(entries)
+    result.guest, result.uuid = str(keys.get("name", "")), str(keys.get("uuid", ""))
+    result.macs, result.vif_at = vif_macs(keys.get("vif")), _origin(result.items, "vif")
     result.items.extend(mac_items)
     xlcfg = render_keys(entries, migration.comments)
     if opts.target == "xl":
@@ -567,6 +572,10 @@ def run(ctx: Context, argv: list[str]) -> int:
     else:
         results = _batch(find(values.args, outdir), opts, outdir,
                          values.flag("force") or ctx.force)
+    if len(results) > 1:
+        from xl_py.cli.commands.migrate_macs import report_shared_macs
+
+        report_shared_macs(results)
     if outdir is None and results[0].status == "ok":
         ctx.stdout.write(results[0].text)
     text = report_json(results) if report == "json" else report_text(results)

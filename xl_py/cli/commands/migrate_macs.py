@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from xl_py.backends.macs import random_mac
+
+if TYPE_CHECKING:
+    from xl_py.cli.commands.migrate_config import FileResult
 
 # Anything that looks like a MAC in any source format (mac=..., (mac ...),
 # <mac address='...'/>): a superset, so a drawn MAC never equals one of them.
@@ -41,6 +44,37 @@ class MacPool:
 
 def _has_mac(spec: str) -> bool:
     return any(part.split("=", 1)[0].strip() == "mac" for part in spec.split(","))
+
+
+def vif_macs(vifs: Any) -> tuple[str, ...]:
+    """The MACs a vif= list names (lower case, two digits an octet)."""
+    found = []
+    for spec in vifs if isinstance(vifs, list) else ():
+        for part in str(spec).split(","):
+            key, _, value = part.partition("=")
+            if key.strip() == "mac" and _MAC_TOKEN.fullmatch(value.strip().encode()):
+                found.append(":".join(f"{int(o, 16):02x}" for o in value.strip().split(":")))
+    return tuple(found)
+
+
+def report_shared_macs(results: Sequence[FileResult]) -> None:
+    """A 'decision' item on each converted file whose MAC another one of the run
+    also uses: two guests with one MAC cannot run on one host."""
+    owners: dict[str, list[FileResult]] = {}
+    for r in results:
+        if r.status == "ok":
+            for mac in dict.fromkeys(r.macs):
+                owners.setdefault(mac, []).append(r)
+    for mac, users in owners.items():
+        for r in users:
+            for other in (u for u in users if u is not r):
+                line, col = r.vif_at
+                same = r.uuid and r.uuid == other.uuid
+                why = (f"{other.source} is the same guest (uuid {r.uuid}): keep one of the two"
+                       if same else f"also used by {other.source} ({other.guest}): two guests "
+                       "with one MAC cannot run on one host")
+                r.items.append({"key": "vif", "status": "decision", "xl": ["vif"],
+                                "line": line, "col": col, "detail": f"MAC {mac}: {why}"})
 
 
 def fix_vif_macs(entries: Iterable[tuple[str, Any]], pool: MacPool | None,
