@@ -4,11 +4,11 @@ drivers xl cannot read are refused with what to do."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from legacy_support import xl_json
 
 from xl_py.render.xlcfg import render_keys
 from xl_py.settings.legacy import from_xm, migrate
@@ -95,11 +95,7 @@ def test_reference_xl_reads_blktap_disks(reference: Any, tmp_path: Path) -> None
            f" 'tap2:aio:{images[3]},xvdd,w']\n")
     m = migrate(from_xm(read_xm(src, "g.cfg")), lambda: FIXED_UUID)
     assert m.errors == ()
-    out = tmp_path / "g.cfg"
-    out.write_text(render_keys(m.entries, m.comments))
-    res = reference.xl_dryrun(out)
-    assert res.rc == 0, res.stderr
-    disks = json.loads(res.stdout)["disks"]
+    disks = xl_json(reference, render_keys(m.entries, m.comments))["disks"]
     assert [(d["pdev_path"], d["vdev"], d.get("format"), d.get("backend"),
              d.get("readwrite", 0)) for d in disks] == [
         (str(images[0]), "xvda", "raw", None, 1),

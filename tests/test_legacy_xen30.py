@@ -4,11 +4,11 @@ each has a row saying what xend did with it, instead of 'a helper variable'."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from legacy_support import xl_json
 
 from xl_py.render.xlcfg import render_keys
 from xl_py.settings.legacy import RULES, from_xm, migrate
@@ -88,10 +88,6 @@ def test_reference_xl_reads_the_xen_3_cdrom(reference: Any, tmp_path: Path) -> N
     m = mig(f"{HVM}kernel = '/usr/lib/xen/boot/vmxloader'\ncdrom = '{iso}'\n"
             "disk = ['file:/dev/null,ioemu:hda,w']\n")
     assert m.errors == ()
-    out = tmp_path / "g.cfg"
-    out.write_text(render_keys(m.entries, m.comments))
-    res = reference.xl_dryrun(out)
-    assert res.rc == 0, res.stderr
-    disks = json.loads(res.stdout)["disks"]
+    disks = xl_json(reference, render_keys(m.entries, m.comments))["disks"]
     assert [(d["vdev"], d["pdev_path"], d.get("is_cdrom", 0), d.get("readwrite", 0))
             for d in disks] == [("hda", "/dev/null", 0, 1), ("hdc", str(iso), 1, 0)]

@@ -70,18 +70,9 @@ def test_running_vif_name_is_not_carried() -> None:
             "of the new domain itself)\n") in err
 
 
-@pytest.fixture(scope="module")
-def xlref() -> Any:
-    from reference import xlref as ref
-
-    reason = ref.unavailable()
-    if reason:
-        pytest.skip(reason)
-    return ref
-
-
-def test_reference_xl_reads_them(xlref: Any) -> None:
-    pv = xlref.xl_dryrun(DATA / "dumpxml-pv.cfg")
+@pytest.mark.reference
+def test_reference_xl_reads_them(reference: Any) -> None:
+    pv = reference.xl_dryrun(DATA / "dumpxml-pv.cfg")
     assert pv.rc == 0, pv.stderr
     got = json.loads(pv.stdout)
     assert got["b_info"]["bootloader_args"] == ["--entry=1"]
@@ -92,7 +83,7 @@ def test_reference_xl_reads_them(xlref: Any) -> None:
                                      "findunused": "True"}
     assert got["disks"] == [{"pdev_path": "/dev/vg0/web", "vdev": "xvda", "backend": "phy",
                              "format": "raw", "readwrite": 1}]
-    hvm = xlref.xl_dryrun(DATA / "dumpxml-hvm.cfg")
+    hvm = reference.xl_dryrun(DATA / "dumpxml-hvm.cfg")
     assert hvm.rc == 0, hvm.stderr
     got = json.loads(hvm.stdout)
     assert got["c_info"]["type"] == "hvm"
