@@ -210,7 +210,7 @@ EXPECT: dict[str, dict[str, object]] = {
     },
     "rhel5-hvm.xm": {
         "c_info/type": "hvm", "c_info/uuid": "0e8c2b4a-6d1f-4e3a-9b5c-7f2a1d0c3e4b",
-        "b_info/max_memkb": 1048576, "b_info/shadow_memkb": 8192,
+        "b_info/max_memkb": 1048576, "b_info/shadow_memkb": None,  # xend: max(10, 8) MiB
         "b_info/sched_params/cap": 150, "b_info/sched_params/weight": 512,
         "b_info/localtime": "True", "b_info/type.hvm/pae": "True",
         "b_info/type.hvm/vnc/enable": "True", "b_info/type.hvm/vnc/findunused": "True",

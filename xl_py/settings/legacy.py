@@ -207,6 +207,27 @@ def h_maxmem(ctx: Ctx, v: LegacyValue) -> None:
     ctx.item(v, "kept", ("maxmem",), "")
 
 
+def h_shadow_memory(ctx: Ctx, v: LegacyValue) -> None:
+    """xend (image.py) gave a PV guest no shadow memory and an HVM guest
+    max(4 * (256 * vcpus + 2 * maxmem_MiB) KiB, shadow_memory); xl takes the value as is."""
+    mib = as_int(v.value)
+    if not ctx.hvm:
+        ctx.item(v, "dropped", (), "xend gave PV guests no shadow memory whatever this said; "
+                 "xl's default applies")
+        return
+    with contextlib.suppress(Bad):  # bad vcpus= / maxmem= are reported on their own rows
+        vcpus = as_int(ctx.value("vcpus", 1))
+        maxmem = as_int(ctx.value("maxmem", ctx.value("memory", 128)))
+        floor = -(-4 * (256 * vcpus + 2 * maxmem) // 1024)
+        if mib <= floor:
+            ctx.item(v, "dropped", (), f"xend gave this guest max({floor}, {mib}) = {floor} "
+                     f"MiB, its own default, as xl's default does (less with HAP); "
+                     f"shadow_memory={mib} would give exactly {mib} MiB under xl")
+            return
+    ctx.out["shadow_memory"] = mib
+    ctx.item(v, "kept", ("shadow_memory",), "")
+
+
 def h_vcpus(ctx: Ctx, v: LegacyValue) -> None:
     """With vcpu_avail= the count is xl's maxvcpus; the vcpu_avail row writes both
     (xend read every option before using any, so the order of the two is free)."""
@@ -540,7 +561,7 @@ def _rules() -> dict[str, Handler]:
         ("uuid", h_uuid),
         ("memory", keep(as_int)),
         ("maxmem", h_maxmem),
-        ("shadow_memory", keep(as_int)),
+        ("shadow_memory", h_shadow_memory),
         ("memory_sharing", drop("memory sharing (tmem/paging) is not configured through xl")),
         ("vcpus", h_vcpus),
         ("vcpu_avail", h_vcpu_avail),
