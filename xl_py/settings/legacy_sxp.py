@@ -34,8 +34,9 @@ report as :attr:`LegacyInput.items`, at its place in the source.
 
 With a bootloader, xend handed ``kernel``/``ramdisk``/``args`` to it
 (``--kernel= --ramdisk= --args=``), as xl does: they are kept.  Only the copies
-pygrub extracted for the last boot (``.../boot_kernel.XXXX``; xend 3.0 stored
-them in the image) are dropped, with the args that came with them.
+pygrub extracted for the last boot (``.../boot_kernel.XXXX``, Xen 3.0's
+``/var/lib/xen/vmlinuz.XXXXXX``; xend 3.0 stored them in the image) are
+dropped, with the args that came with them.
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ _XENAPI_RECORD = frozenset({
 # the vfb keys xend read (vfbif CONFIG_ENTRIES, image.py); the rest is runtime
 _VFB_KEYS = ("type", "vnc", "sdl", "vncunused", "vncdisplay", "vnclisten", "vncpasswd",
              "display", "xauthority", "keymap", "opengl", "videoram", "serial", "monitor")
-_EXTRACTED = ("boot_kernel.", "boot_ramdisk.")
+# pygrub's copies for the last boot: /var/run/xend/boot/boot_kernel.XXXXXX from Xen
+# 3.0.4 on; Xen 3.0.x (RHEL 5's xen-3.0.3) wrote mkstemp files in /var/lib/xen
+_EXTRACTED = re.compile(r"(?:.*/)?boot_(?:kernel|ramdisk)\.[^/]+"
+                        r"|/var/lib/xen/(?:vmlinuz|initrd)\.[A-Za-z0-9_]{6}")
 _UNLIMITED_RATE = 0xFFFFFFFF
 
 
@@ -149,8 +153,10 @@ class _Flattener:
             self.put(_TOP_RENAMES.get(name, name), value, node)
 
     def cpus(self, node: SxpList) -> None:
-        """``(cpus "0-3")``; ``(cpus ((0 2) (1 3)))`` one set per vcpu; ``(cpus (1 3))``
-        xend 3.1's one set of integers for every vcpu."""
+        """``(cpus "0-3")``; ``(cpus ((0 2) (1 3)))`` one set per vcpu (the same set for
+        every vcpu is how xend 3.1+ stored ``cpus="0-3"``: read back as that string, so
+        xl keeps NUMA placement as for the xm config); ``(cpus (1 3))`` xend 3.1's one
+        set of integers for every vcpu."""
         value = _scalar(node)
         if value is not None:
             self.put("cpus", value, node)
@@ -165,7 +171,9 @@ class _Flattener:
             return
         sets = [",".join(a.text for a in i.items if isinstance(a, SxpAtom))
                 if isinstance(i, SxpList) else i.text for i in inner]
-        if any(sets):  # all empty: xend's "no pinning"
+        if len(set(sets)) == 1 and sets[0]:  # xend 3.1+ stored cpus="4-7" once per vcpu
+            self.put("cpus", sets[0], node)
+        elif any(sets):  # all empty: xend's "no pinning"
             self.put("cpus", [s or "all" for s in sets], node)
 
     def backend(self, node: SxpList) -> None:
@@ -204,12 +212,18 @@ class _Flattener:
             return  # HVM platform copy of the (device (pci ...)) list
         elif value is None:
             self.warn(child, f"(image ({builder} ({key} ...))) not read; skipped")
-        elif not value:
+        elif not (value.strip() if key == "args" else value):
             return  # xend: an empty image value is an unset one
+        elif key == "vncpasswd" and value == "None":
+            self.item(child, key, "dropped", (), "'None' is how xm create --dryrun of Xen "
+                      "3.0.4-3.1 printed an unset password (Python's None): no password, as "
+                      "in the xm config; add vncpasswd= if 'None' really was the password")
         elif key == "cdrom":
             self.cdroms.append((f"file:{value},hdc:cdrom,r", child))
         elif key == "ip":
             self.ip = (value, child)
+        elif key == "args":  # blanks around it mean nothing (xend joined "root=X " + extra)
+            self.put("extra", value.strip(), child)
         elif key == "vcpus":  # xend 2.0 / 3.0: the image's vcpus won
             self.put("vcpus", value, child, override=True)
         else:
@@ -339,7 +353,7 @@ class _Flattener:
             out[key] = LegacyValue(key, specs, start, end)
         kernel = out.get("kernel")
         if out.get("bootloader") is not None and kernel is not None and \
-                str(kernel.value).rsplit("/", 1)[-1].startswith(_EXTRACTED):
+                _EXTRACTED.fullmatch(str(kernel.value)):
             for key in ("kernel", "ramdisk", "extra"):
                 v = out.get(key)
                 if v is not None:

@@ -7,8 +7,9 @@ of those keys do not mean the same to xl 4.17 (measured with the real
 ``xl -N create``): ``bootargs`` and ``parallel`` are unknown to xl, ``builder``
 is deprecated, a vfb's ``type=`` is ignored (an SDL display becomes VNC), a
 ``usbdev`` without ``type=hostdev`` is an empty device, ``format=xvhd`` is
-refused, blktap (``backendtype=tap``) is gone and ``/usr/bin/pygrub`` is
-not where Xen 4.17 keeps pygrub.  One row per key: the xl key, the respelled value (None: no xl key)
+refused, blktap (``backendtype=tap``) is gone, ``/usr/bin/pygrub`` is
+not where Xen 4.17 keeps pygrub and xend's ``qemu-dm`` (an old ``<emulator>``)
+is not built.  One row per key: the xl key, the respelled value (None: no xl key)
 and the report's status and detail.
 """
 
@@ -69,6 +70,11 @@ def _bootloader(path: Any) -> Any:
     return "pygrub" if isinstance(path, str) and os.path.basename(path) == "pygrub" else path
 
 
+def _qemu_dm(path: Any) -> bool:
+    """xend's device model (qemu-xen-traditional), which Xen 4.17 builds lack."""
+    return isinstance(path, str) and os.path.basename(path) == "qemu-dm"
+
+
 def _list_of(fix: Callable[[str], str]) -> Callable[[Any], Any]:
     return lambda value: [fix(v) for v in _items(value)]
 
@@ -109,6 +115,12 @@ ROWS: dict[str, Row] = {
     "disk": Row(
         "disk", _list_of(_disk), _changed_if(_disk),
         lambda old, new: f"{_disk_why(old)}: {_diff(old, new)}"),
+    "device_model_override": Row(
+        "device_model_override", lambda v: None if _qemu_dm(v) else v,
+        lambda v: "dropped" if _qemu_dm(v) else "kept",
+        lambda old, new: f"<emulator>{old}</emulator> is xend's qemu-dm "
+                         "(qemu-xen-traditional), not in Xen 4.17 builds: xl starts its own "
+                         "device model (qemu-xen), as for an xm device_model="),
     "bootloader": Row(
         "bootloader", _bootloader,
         lambda v: "changed" if _bootloader(v) != v else "kept",
@@ -117,8 +129,30 @@ ROWS: dict[str, Row] = {
 }
 
 
-def for_xl(cfg: Cfg) -> tuple[Cfg, dict[str, ReportItem]]:
-    """cfg respelled for xl 4.17 (order kept) and a report item per respelled key."""
+_XEND_FILE_WHY = ("old libvirt's <driver name='file'/> is xend's file: (a loop device), "
+                  "not qdisk: libxl picks the backend as for an xm file: disk")
+
+
+def xend_file_disks(root: Any) -> frozenset[int]:
+    """Indices (in the disk= list) of the disks whose ``<driver name='file'/>`` has no
+    type=: the shape the xend driver of libvirt 0.x wrote for xend's ``file:``
+    (libvirt's writer says backendtype=qdisk, its libxl driver's meaning)."""
+    devices = root.find("devices")
+    disks = [d for d in (devices.findall("disk") if devices is not None else [])
+             if d.get("device") != "floppy"]
+    return frozenset(i for i, d in enumerate(disks) if (drv := d.find("driver")) is not None
+                     and drv.get("name") == "file" and drv.get("type") is None)
+
+
+def _unqdisk(specs: list[str], indices: frozenset[int]) -> list[str]:
+    return [",".join(p for p in spec.split(",") if p.strip() != "backendtype=qdisk")
+            if i in indices else spec for i, spec in enumerate(specs)]
+
+
+def for_xl(cfg: Cfg, file_disks: frozenset[int] = frozenset()
+           ) -> tuple[Cfg, dict[str, ReportItem]]:
+    """cfg respelled for xl 4.17 (order kept) and a report item per respelled key;
+    file_disks: see :func:`xend_file_disks`."""
     out: Cfg = {}
     report: dict[str, ReportItem] = {}
     for key, value in cfg.items():
@@ -128,6 +162,12 @@ def for_xl(cfg: Cfg) -> tuple[Cfg, dict[str, ReportItem]]:
             continue
         new = row.value(value)
         status = row.status(value)
+        if key == "disk" and file_disks and _unqdisk(new, file_disks) != new:
+            new = _unqdisk(new, file_disks)
+            why = "; ".join(w for w in (_disk_why(value), _XEND_FILE_WHY) if w)
+            out[key] = new
+            report[key] = ReportItem(key, "changed", (key,), f"{why}: {_diff(value, new)}")
+            continue
         if status == "kept":
             out[key] = value
             continue

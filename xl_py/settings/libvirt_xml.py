@@ -757,16 +757,16 @@ def xml_to_migration(text: str | bytes, name: str,
     """For migrate-config: XML -> xl.cfg entries plus a report (what became of
     each key, and every element left behind)."""
     from xl_py.settings.libvirt_video import video_keys
-    from xl_py.settings.libvirt_xl417 import for_xl
+    from xl_py.settings.libvirt_xl417 import for_xl, xend_file_disks
 
     had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
     src, libvirt_cfg = xml_to_cfg(text, name, new_uuid)
-    cfg, respelled = for_xl(libvirt_cfg)
+    root = parse_xml(text, name)[1]
+    cfg, respelled = for_xl(libvirt_cfg, xend_file_disks(root))
     report = [respelled.get(k) or ReportItem(k, "kept", (k,), "from the libvirt XML")
               for k in libvirt_cfg if had_uuid or k != "uuid"]
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
-    root = parse_xml(text, name)[1]
     video, video_items = video_keys(root.find("devices"), _POS, cfg.get("type") == "hvm")
     cfg.update(video)
     report.extend(sorted([*_unread(root, src), *video_items], key=lambda i: i.start))
