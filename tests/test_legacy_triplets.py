@@ -50,6 +50,12 @@ UUID = "the xm config has no uuid (each migration draws one); xend assigned this
 NEW_UUID = "neither form has a uuid: each migration draws one"
 SDL = "libvirt's writer always writes sdl=0: xl's default"
 PAE = "libvirt's writer writes pae=1 from <pae/>; xm's and xl's default is pae=1"
+OLD_IP = "libvirt 0.8 read no (ip ...) from xend (only kernel, ramdisk, args, root): " \
+         "the ip= part of the command line is not in this source"
+NO_CAP = "libvirt's XML has no Xen cap (its libxl driver sets only the weight, from " \
+         "<shares>): the cap is not in this source"
+SDL_XM = "the xm config says sdl = 0 (xl writes sdl enable False); the running form " \
+         "records no sdl, xl's default"
 
 # GUEST -> (the xm config, {other form: {differing JSON path: reason}})
 GUESTS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
@@ -65,10 +71,15 @@ GUESTS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
     }),
     "pv-kernel": ("db3.xm", {
         "db3.vm.sxp": {"b_info/cmdline": NFS_DUMMY},
+        "db3.libvirt08.xml": {"b_info/cmdline": OLD_IP, "nics/0/script": SCRIPT,
+                              "b_info/localtime": LOCALTIME},
         "db3.libvirt9.xml": {"nics/0/script": SCRIPT, "b_info/localtime": LOCALTIME},
     }),
     "hvm-tablet": ("win7.xm", {
         "win7.vm.sxp": {},
+        "win7.config.sxp": {"b_info/sched_params": CREDIT, "b_info/sched_params/cap": CREDIT,
+                            "b_info/sched_params/weight": CREDIT, "b_info/type.hvm/sdl": SDL_XM,
+                            "b_info/type.hvm/sdl/enable": SDL_XM},
         "win7.libvirt08.xml": {"b_info/type.hvm/usb": USB,
                                "b_info/type.hvm/viridian": VIRIDIAN},
         "win7.libvirt9.xml": {"b_info/type.hvm/usb": USB, "b_info/type.hvm/viridian": VIRIDIAN,
@@ -88,6 +99,8 @@ GUESTS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
                                  "b_info/sched_params": OLD_CPUTUNE,
                                  "b_info/sched_params/cap": OLD_CPUTUNE,
                                  "b_info/sched_params/weight": OLD_CPUTUNE},
+        "build2.libvirt9.xml": {"nics/0/script": SCRIPT, "b_info/localtime": LOCALTIME,
+                                "b_info/sched_params/cap": NO_CAP},
     }),
     "minimal": ("tiny.xm", {
         "tiny.vm.sxp": {"c_info/uuid": NEW_UUID},
@@ -243,3 +256,32 @@ def test_hvm_shadow_memory_below_xends_floor_is_xends_default() -> None:
 def test_runtime_args_lose_xends_trailing_blank() -> None:
     path = DATA / "minimal" / "tiny.config.sxp"
     assert 'extra = "root=/dev/xvda1 ro"\n' in migrate(path, "xl")[0]
+
+
+def test_old_libvirt_os_root_is_the_command_lines_root() -> None:
+    """libvirt 0.8 kept xend's (root ...) as <os><root>; the xen-xl writer drops it."""
+    path = DATA / "pv-kernel" / "db3.libvirt08.xml"
+    assert 'cmdline = "root=/dev/xvda1 ro console=xvc0 selinux=0"\n' in migrate(path, "xl")[0]
+    assert report_line(path, "<root>") == (
+        f"{path}:8:5: changed: <root> -> cmdline: <root>/dev/xvda1 ro</root> (xend's root=; "
+        "libvirt's xen-xl writer drops it): cmdline= starts with root=/dev/xvda1 ro, as "
+        "xend's command line did")
+
+
+def test_os_root_beside_a_root_in_cmdline_is_dropped(tmp_path: Path) -> None:
+    xml = (DATA / "pv-kernel" / "db3.libvirt08.xml").read_text().replace(
+        "<cmdline>console=xvc0", "<cmdline>root=/dev/xvda2 console=xvc0")
+    path = tmp_path / "db3.xml"
+    path.write_text(xml)
+    assert 'cmdline = "root=/dev/xvda2 console=xvc0 selinux=0"\n' in migrate(path, "xl")[0]
+    assert report_line(path, "<root>") == (
+        f"{path}:8:5: dropped: <root>: <root>/dev/xvda1 ro</root>: the <cmdline> has a root= "
+        "already, and xend kept that one")
+
+
+def test_libvirt_shares_are_the_weight_the_guest_ran_with() -> None:
+    path = DATA / "pv-vcpus" / "build2.libvirt9.xml"
+    assert "cpu_weight = 512\n" in migrate(path, "xl")[0]
+    assert report_line(path, "<cputune>") == (
+        f"{path}:8:5: changed: <cputune> -> cpu_weight: <shares>512</shares> is the credit "
+        "weight libvirt's libxl driver gave the guest; libvirt's xen-xl writer drops it")

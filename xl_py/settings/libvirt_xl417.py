@@ -16,6 +16,7 @@ and the report's status and detail.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -149,12 +150,54 @@ def _unqdisk(specs: list[str], indices: frozenset[int]) -> list[str]:
             if i in indices else spec for i, spec in enumerate(specs)]
 
 
-def for_xl(cfg: Cfg, file_disks: frozenset[int] = frozenset()
-           ) -> tuple[Cfg, dict[str, ReportItem]]:
+def _os_root(xml_root: Any, cfg: Cfg) -> dict[str, ReportItem]:
+    """libvirt 0.x's ``<os><root>`` (xend's image ``root``): xend started the kernel
+    command line with root=VALUE unless the args had a root= (XendConfig); libvirt's
+    xen-xl writer has no key for it.  Folded into cmdline= (xl ignores root= beside it)."""
+    from xl_py.settings.libvirt_xml import _POS
+
+    el = xml_root.find("os/root")
+    text = (el.text or "").strip() if el is not None else ""
+    if not text:
+        return {}
+    start = int(el.get(_POS, "0"))
+    cmdline = str(cfg.get("cmdline", ""))
+    if re.search(r"(?:^|\s)root=", cmdline):
+        return {"<root>": ReportItem("<root>", "dropped", (), f"<root>{text}</root>: the "
+                                     "<cmdline> has a root= already, and xend kept that one",
+                                     start, start + 1)}
+    cfg["cmdline"] = f"root={text} {cmdline}".strip()
+    return {"<root>": ReportItem("<root>", "changed", ("cmdline",), f"<root>{text}</root> "
+                                 "(xend's root=; libvirt's xen-xl writer drops it): cmdline= "
+                                 f"starts with root={text}, as xend's command line did",
+                                 start, start + 1)}
+
+
+def _shares(xml_root: Any, cfg: Cfg) -> dict[str, ReportItem]:
+    """``<cputune><shares>``: the credit weight libvirt's libxl driver gives the guest
+    (libxlMakeDomBuildInfo); libvirt's xen-xl writer has no key for it: xl's cpu_weight."""
+    from xl_py.settings.libvirt_xml import _POS
+
+    tune = xml_root.find("cputune")
+    shares = tune.find("shares") if tune is not None else None
+    if shares is None or not (shares.text or "").strip().isdigit():
+        return {}
+    cfg["cpu_weight"] = int((shares.text or "").strip())
+    key = "<cputune>" if len(tune) == 1 else "<cputune><shares>"
+    start = int(shares.get(_POS, "0"))
+    return {key: ReportItem(key, "changed", ("cpu_weight",), f"<shares>{cfg['cpu_weight']}"
+                            "</shares> is the credit weight libvirt's libxl driver gave the "
+                            "guest; libvirt's xen-xl writer drops it", start, start + 1)}
+
+
+def for_xl(cfg: Cfg, xml_root: Any = None) -> tuple[Cfg, dict[str, ReportItem]]:
     """cfg respelled for xl 4.17 (order kept) and a report item per respelled key;
-    file_disks: see :func:`xend_file_disks`."""
+    with the XML, also what only old libvirt wrote (:func:`xend_file_disks`, ``<root>``:
+    items keyed by the element)."""
+    file_disks = xend_file_disks(xml_root) if xml_root is not None else frozenset()
     out: Cfg = {}
-    report: dict[str, ReportItem] = {}
+    report: dict[str, ReportItem] = {} if xml_root is None else {
+        **_os_root(xml_root, cfg), **_shares(xml_root, cfg)}
     for key, value in cfg.items():
         row = ROWS.get(key)
         if row is None:

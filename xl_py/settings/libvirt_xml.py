@@ -757,19 +757,20 @@ def xml_to_migration(text: str | bytes, name: str,
     """For migrate-config: XML -> xl.cfg entries plus a report (what became of
     each key, and every element left behind)."""
     from xl_py.settings.libvirt_video import video_keys
-    from xl_py.settings.libvirt_xl417 import for_xl, xend_file_disks
+    from xl_py.settings.libvirt_xl417 import for_xl
 
     had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
     src, libvirt_cfg = xml_to_cfg(text, name, new_uuid)
     root = parse_xml(text, name)[1]
-    cfg, respelled = for_xl(libvirt_cfg, xend_file_disks(root))
-    report = [respelled.get(k) or ReportItem(k, "kept", (k,), "from the libvirt XML")
-              for k in libvirt_cfg if had_uuid or k != "uuid"]
+    cfg, respelled = for_xl(dict(libvirt_cfg), root)
+    report = [respelled.pop(k) if k in respelled else ReportItem(k, "kept", (k,), "from the "
+              "libvirt XML") for k in libvirt_cfg if had_uuid or k != "uuid"]
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
     video, video_items = video_keys(root.find("devices"), _POS, cfg.get("type") == "hvm")
     cfg.update(video)
-    report.extend(sorted([*_unread(root, src), *video_items], key=lambda i: i.start))
+    unread = [i for i in _unread(root, src) if i.key not in respelled]  # elements for_xl read
+    report.extend(sorted([*unread, *respelled.values(), *video_items], key=lambda i: i.start))
     return Migration(src, "xml", tuple(cfg.items()), (), tuple(report), ())
 
 
