@@ -54,6 +54,10 @@ OLD_IP = "libvirt 0.8 read no (ip ...) from xend (only kernel, ramdisk, args, ro
          "the ip= part of the command line is not in this source"
 NO_CAP = "libvirt's XML has no Xen cap (its libxl driver sets only the weight, from " \
          "<shares>): the cap is not in this source"
+XEND4_DEFAULTS = "xend 4 wrote its platform defaults into config.sxp (localtime 0, pae 1, " \
+                 "hap 1, timer_mode 1, xen_platform_pci 1): the same as xl's defaults"
+HPET = "xend 4 gave HVM guests no HPET unless hpet=1 and config.sxp records hpet 0; the xm " \
+       "config cannot say which xend ran it (the xm migration reports a decision on hpet)"
 SDL_XM = "the xm config says sdl = 0 (xl writes sdl enable False); the running form " \
          "records no sdl, xl's default"
 
@@ -87,6 +91,13 @@ GUESTS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
     }),
     "hvm-pci": ("nas1.xm", {
         "nas1.vm.sxp": {},
+        "nas1.config.sxp": {"nics/0/script": RUN_SCRIPT, "b_info/sched_params": CREDIT,
+                            "b_info/sched_params/cap": CREDIT,
+                            "b_info/sched_params/weight": CREDIT,
+                            "b_info/localtime": XEND4_DEFAULTS, "b_info/timer_mode": XEND4_DEFAULTS,
+                            "b_info/type.hvm/pae": XEND4_DEFAULTS, "c_info/hap": XEND4_DEFAULTS,
+                            "b_info/type.hvm/xen_platform_pci": XEND4_DEFAULTS,
+                            "b_info/type.hvm/hpet": HPET},
         "nas1.libvirt9.xml": {"nics/0/script": SCRIPT, "b_info/localtime": LOCALTIME,
                               "b_info/type.hvm/viridian": VIRIDIAN,
                               "b_info/type.hvm/sdl": SDL, "b_info/type.hvm/sdl/enable": SDL,
@@ -285,3 +296,44 @@ def test_libvirt_shares_are_the_weight_the_guest_ran_with() -> None:
     assert report_line(path, "<cputune>") == (
         f"{path}:8:5: changed: <cputune> -> cpu_weight: <shares>512</shares> is the credit "
         "weight libvirt's libxl driver gave the guest; libvirt's xen-xl writer drops it")
+
+
+def test_runtime_pci_slots_the_config_left_open_are_not_pinned() -> None:
+    """xend wrote the slot qemu-dm chose back into (dev (vdevfn ...)); the image's
+    platform pci list keeps what the config asked: 0x100, any slot."""
+    path = DATA / "hvm-pci" / "nas1.config.sxp"
+    assert 'pci = [ "0000:03:00.0", "0000:04:00.1" ]\n' in migrate(path, "xl")[0]
+    lines = [line for line in migrate(path, "xl")[1].splitlines() if ": vdevfn:" in line]
+    assert lines == [
+        f"{path}:{line}:13: ignored: vdevfn: runtime state: the slot xend's device model gave "
+        f"{bdf} at the last boot ({slot}); the config asked for any slot (the image's pci "
+        f"list): xl picks one (add @{slot} to keep it)"
+        for line, bdf, slot in ((123, "0000:03:00.0", 5), (132, "0000:04:00.1", 6))]
+
+
+def test_requested_pci_slot_stays_pinned(tmp_path: Path) -> None:
+    text = (DATA / "hvm-pci" / "nas1.config.sxp").read_text().replace(
+        "(0x0000 0x03 0x00 0x0 0x100 ())", "(0x0000 0x03 0x00 0x0 0x28 ())")
+    path = tmp_path / "nas1.sxp"
+    path.write_text(text)
+    assert 'pci = [ "0000:03:00.0@5", "0000:04:00.1" ]\n' in migrate(path, "xl")[0]
+
+
+@pytest.mark.parametrize(("extra", "line"), [
+    ("", "dropped: videoram: 4 MB of qemu-dm's VGA memory; libxl refuses it for "
+     "qemu-xen ('videoram must be at least 8 MB for CIRRUS on QEMU_XEN'): xl's default, 8 MB"),
+    ("stdvga = 1\n", "dropped: videoram: 4 MB of qemu-dm's VGA memory; libxl refuses "
+     "it for qemu-xen ('videoram must be at least 16 MB for STDVGA on QEMU_XEN'): xl's "
+     "default, 16 MB"),
+])
+def test_xend_default_videoram_is_xls_default(extra: str, line: str, tmp_path: Path) -> None:
+    path = tmp_path / "g.cfg"
+    path.write_text(f'builder = "hvm"\nname = "g"\nmemory = 512\nvideoram = 4\n{extra}')
+    assert "videoram" not in migrate(path, "xl")[0]
+    assert report_line(path, "videoram") == f"{path}:4:1: {line}"
+
+
+def test_larger_videoram_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "g.cfg"
+    path.write_text('builder = "hvm"\nname = "g"\nmemory = 512\nvideoram = 32\n')
+    assert "videoram = 32\n" in migrate(path, "xl")[0]

@@ -51,6 +51,7 @@ from xl_py.settings.legacy_base import (
     rename,
 )
 from xl_py.settings.legacy_cmdline import cmdline, h_ip_part, h_nfs, h_root
+from xl_py.settings.legacy_sizes import h_shadow_memory, h_videoram
 
 __all__ = ["RULES", "RUNTIME", "LegacyInput", "LegacyValue", "Migration", "ReportItem",
            "Status", "from_xm", "migrate"]
@@ -205,27 +206,6 @@ def h_maxmem(ctx: Ctx, v: LegacyValue) -> None:
                   "('memory_dynamic_max must be less than or equal to memory_static_max')")
     ctx.out["maxmem"] = maxmem
     ctx.item(v, "kept", ("maxmem",), "")
-
-
-def h_shadow_memory(ctx: Ctx, v: LegacyValue) -> None:
-    """xend (image.py) gave a PV guest no shadow memory and an HVM guest
-    max(4 * (256 * vcpus + 2 * maxmem_MiB) KiB, shadow_memory); xl takes the value as is."""
-    mib = as_int(v.value)
-    if not ctx.hvm:
-        ctx.item(v, "dropped", (), "xend gave PV guests no shadow memory whatever this said; "
-                 "xl's default applies")
-        return
-    with contextlib.suppress(Bad):  # bad vcpus= / maxmem= are reported on their own rows
-        vcpus = as_int(ctx.value("vcpus", 1))
-        maxmem = as_int(ctx.value("maxmem", ctx.value("memory", 128)))
-        floor = -(-4 * (256 * vcpus + 2 * maxmem) // 1024)
-        if mib <= floor:
-            ctx.item(v, "dropped", (), f"xend gave this guest max({floor}, {mib}) = {floor} "
-                     f"MiB, its own default, as xl's default does (less with HAP); "
-                     f"shadow_memory={mib} would give exactly {mib} MiB under xl")
-            return
-    ctx.out["shadow_memory"] = mib
-    ctx.item(v, "kept", ("shadow_memory",), "")
 
 
 def h_vcpus(ctx: Ctx, v: LegacyValue) -> None:
@@ -647,7 +627,7 @@ def _rules() -> dict[str, Handler]:
         ("xauthority", ignore_pv_part),
         ("vncconsole", drop("xm started a viewer; use 'xl create -V' or 'xl vncviewer'")),
         ("vncviewer", drop("xm started a viewer; use 'xl create -V' or 'xl vncviewer'")),
-        ("videoram", keep(as_int, hvm_only=True)),
+        ("videoram", h_videoram),
         ("gfx_passthru", hvm_bool),
         ("pae", hvm_bool),
         ("acpi", hvm_bool),

@@ -41,6 +41,7 @@ dropped, with the args that came with them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -101,6 +102,8 @@ class _Flattener:
         self.ip: tuple[str, SxpList] | None = None
         self.seen: set[str] = set()
         self.items: list[ReportItem] = []
+        self.any_slot: set[str] = set()  # BDFs the image's (pci ...) asked any slot for
+        self.pci_devs: list[tuple[int, SxpList]] = []  # (index in lists["pci"], (dev ...))
 
     def put(self, key: str, value: Any, node: SxpList, *, override: bool = False) -> None:
         if override or key not in self.values:
@@ -209,7 +212,7 @@ class _Flattener:
         if key == "notes":  # ELF notes xend read from the kernel: state
             self.put("notes", None, child)
         elif key == "pci" and value is None:
-            return  # HVM platform copy of the (device (pci ...)) list
+            self.platform_pci(child)  # HVM platform copy of the (device (pci ...)) list
         elif value is None:
             self.warn(child, f"(image ({builder} ({key} ...))) not read; skipped")
         elif not (value.strip() if key == "args" else value):
@@ -272,11 +275,37 @@ class _Flattener:
                       f"rounded to {per_second} bytes/s")
         return f"{per_second}B/s@{usecs}us"
 
+    def platform_pci(self, node: SxpList) -> None:
+        """``(pci ((0x0000 0x03 0x00 0x0 0x100 ()) ...))``: xend 4's platform copy, made
+        at start (update_platform_pci) with the vdevfn the config asked for; 0x100: any."""
+        entries = node.items[1].items if len(node.items) == 2 and \
+            isinstance(node.items[1], SxpList) else ()
+        for entry in entries:
+            atoms = [a.text for a in getattr(entry, "items", ())[:5] if isinstance(a, SxpAtom)]
+            with contextlib.suppress(ValueError):
+                dom, bus, slot, func, vdevfn = (int(a, 16) for a in atoms)
+                if vdevfn & 0x100:
+                    self.any_slot.add(f"{dom:04x}:{bus:02x}:{slot:02x}.{func:x}")
+
     def pci(self, spec: SxpList) -> None:
         for dev in spec.children("dev"):
             bdf = _pci_bdf(self, dev)
             if bdf is not None:
+                self.pci_devs.append((len(self.lists.get("pci", [])), dev))
                 self.append("pci", bdf, dev)
+
+    def unpin_pci(self) -> None:
+        """xend wrote the slot the device model gave a function back into its
+        (dev (vdevfn ...)): where the config asked for any slot, that is state."""
+        for index, dev in self.pci_devs:
+            spec = self.lists["pci"][index]
+            bdf, at, rest = spec.partition("@")
+            if bdf in self.any_slot and at:
+                slot, _, opts = rest.partition(",")
+                self.lists["pci"][index] = ",".join(p for p in (bdf, opts) if p)
+                self.item(dev, "vdevfn", "ignored", (), f"runtime state: the slot xend's device "
+                          f"model gave {bdf} at the last boot ({slot}); the config asked for any "
+                          f"slot (the image's pci list): xl picks one (add @{slot} to keep it)")
 
     def ioports(self, spec: SxpList) -> None:
         """``(ioports (from 0x2f8) (to 0x2ff))``: iopif.parse_ioport (0x = hex, else
@@ -319,6 +348,7 @@ class _Flattener:
             self.item(node, node.name or "", "ignored", (), "xend's XenAPI record field: "
                       "the legacy keys and the image of this file carry the configuration")
         self.fold_ip()
+        self.unpin_pci()
 
     def hvm_display(self, fields: dict[str, str], spec: SxpList) -> None:
         """An HVM vfb is qemu's display (image.py parseDeviceModelArgs)."""
