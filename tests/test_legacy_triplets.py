@@ -337,3 +337,23 @@ def test_larger_videoram_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "g.cfg"
     path.write_text('builder = "hvm"\nname = "g"\nmemory = 512\nvideoram = 32\n')
     assert "videoram = 32\n" in migrate(path, "xl")[0]
+
+
+@pytest.mark.parametrize(("model", "xl", "line"), [
+    ("cirrus", "", "changed: <video><model type='cirrus'>: vram='4096' is below what libxl "
+     "takes for this card on qemu-xen (8 MB; xend's qemu-dm had 4 MB for cirrus): xl's "
+     "default"),
+    ("vga", 'vga = "stdvga"\n', "changed: <video><model type='vga'> -> vga: vram='4096' is "
+     "below what libxl takes for this card on qemu-xen (16 MB; xend's qemu-dm had 4 MB for "
+     "cirrus): xl's default; vga='stdvga'"),
+])
+def test_libvirt_vram_below_qemu_xens_floor_is_xls_default(model: str, xl: str, line: str,
+                                                           tmp_path: Path) -> None:
+    """xend's 4 MB cirrus, as a libvirt XML of an xend guest may show it; libxl refuses
+    videoram below 8 MB (cirrus) / 16 MB (stdvga) on qemu-xen."""
+    path = tmp_path / "win7.xml"
+    path.write_text((DATA / "hvm-tablet" / "win7.libvirt9.xml").read_text().replace(
+        "<model type='cirrus' vram='8192'", f"<model type='{model}' vram='4096'"))
+    cfg, report = migrate(path, "xl")
+    assert "videoram" not in cfg and xl in cfg
+    assert [r for r in report.splitlines() if "<video>" in r] == [f"{path}:60:7: {line}"]

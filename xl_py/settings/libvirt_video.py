@@ -64,12 +64,26 @@ def _card(card: Card, model: ET.Element | None, add: Any) -> list[tuple[str, Any
     if card.vga is not None:
         out.append(("vga", card.vga))
     vram = model.get("vram") if model is not None else None
-    if vram is not None and card.default_vram_kib and int(vram) != card.default_vram_kib:
+    small = vram is not None and card.vga in _FLOORED and int(vram) < card.default_vram_kib
+    if vram is not None and card.default_vram_kib and int(vram) != card.default_vram_kib \
+            and not small:
         out.append(("videoram", max(1, int(vram) // 1024)))
-    if out:
-        said = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in out)
+    if small:
+        add("changed", f"vram='{vram}' is below what libxl takes for this "
+            f"card on qemu-xen ({card.default_vram_kib // 1024} MB; xend's qemu-dm had 4 MB "
+            "for cirrus): xl's default" + (f"; {_said(out)}" if out else ""),
+            tuple(k for k, _ in out))
+    elif out:
         add("changed", f"libvirt's libxl driver gives the guest this card; libvirt's xen-xl "
-            f"converter writes no key for it: {said}", tuple(k for k, _ in out))
+            f"converter writes no key for it: {_said(out)}", tuple(k for k, _ in out))
     else:
         add("kept", "cirrus with its default video memory: xl's default card")
     return out
+
+
+#: cards whose video memory libxl refuses below the default on qemu-xen (None: cirrus)
+_FLOORED = (None, "stdvga")
+
+
+def _said(out: list[tuple[str, Any]]) -> str:
+    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in out)
