@@ -56,8 +56,13 @@ NO_CAP = "libvirt's XML has no Xen cap (its libxl driver sets only the weight, f
          "<shares>): the cap is not in this source"
 XEND4_DEFAULTS = "xend 4 wrote its platform defaults into config.sxp (localtime 0, pae 1, " \
                  "hap 1, timer_mode 1, xen_platform_pci 1): the same as xl's defaults"
-HPET = "xend 4 gave HVM guests no HPET unless hpet=1 and config.sxp records hpet 0; the xm " \
-       "config cannot say which xend ran it (the xm migration reports a decision on hpet)"
+HPET = "xend 4 gave HVM guests no HPET unless hpet=1 and its SXP forms write hpet 0; the " \
+       "xm config cannot say which xend ran it (the xm migration reports a decision on hpet)"
+XM44_DEFAULTS = "xm create 4.4 wrote every HVM default out (nestedhvm 0, nographic 0, " \
+                "timer_mode 1, viridian 0, vpt_align 1, xen_platform_pci 1, hap 1, oos 1): " \
+                "xl's defaults too"
+USB0 = "xm create 4.4 wrote usb 0 beside usbdevice; libxl starts the USB bus for a " \
+       "usbdevice anyway (libxl_dm.c), as xend's qemu-dm did"
 SDL_XM = "the xm config says sdl = 0 (xl writes sdl enable False); the running form " \
          "records no sdl, xl's default"
 
@@ -81,6 +86,14 @@ GUESTS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
     }),
     "hvm-tablet": ("win7.xm", {
         "win7.vm.sxp": {},
+        "win7.vm44.sxp": {"b_info/nested_hvm": XM44_DEFAULTS,
+                          "b_info/type.hvm/nographic": XM44_DEFAULTS,
+                          "b_info/timer_mode": XM44_DEFAULTS,
+                          "b_info/type.hvm/viridian": XM44_DEFAULTS,
+                          "b_info/type.hvm/vpt_align": XM44_DEFAULTS,
+                          "b_info/type.hvm/xen_platform_pci": XM44_DEFAULTS,
+                          "c_info/hap": XM44_DEFAULTS, "c_info/oos": XM44_DEFAULTS,
+                          "b_info/type.hvm/hpet": HPET, "b_info/type.hvm/usb": USB0},
         "win7.config.sxp": {"b_info/sched_params": CREDIT, "b_info/sched_params/cap": CREDIT,
                             "b_info/sched_params/weight": CREDIT, "b_info/type.hvm/sdl": SDL_XM,
                             "b_info/type.hvm/sdl/enable": SDL_XM},
@@ -357,3 +370,11 @@ def test_libvirt_vram_below_qemu_xens_floor_is_xls_default(model: str, xl: str, 
     cfg, report = migrate(path, "xl")
     assert "videoram" not in cfg and xl in cfg
     assert [r for r in report.splitlines() if "<video>" in r] == [f"{path}:60:7: {line}"]
+
+
+def test_xm_create_44_empty_lists_are_no_warnings() -> None:
+    path = DATA / "hvm-tablet" / "win7.vm44.sxp"
+    report = migrate(path, "xl")[1]
+    assert "warning" not in report
+    assert report_line(path, "cpuid") == \
+        f"{path}:21:13: dropped: cpuid: (cpuid ()) is an empty list: none"

@@ -213,6 +213,8 @@ class _Flattener:
             self.put("notes", None, child)
         elif key == "pci" and value is None:
             self.platform_pci(child)  # HVM platform copy of the (device (pci ...)) list
+        elif value is None and _empty_list(child):  # xm create 4.x: (cpuid ()) (cpuid_check ())
+            self.item(child, key, "dropped", (), f"({key} ()) is an empty list: none")
         elif value is None:
             self.warn(child, f"(image ({builder} ({key} ...))) not read; skipped")
         elif not (value.strip() if key == "args" else value):
@@ -389,6 +391,12 @@ class _Flattener:
                 if v is not None:
                     out[key] = LegacyValue("bootloader:" + key, v.value, v.start, v.end)
         return tuple(out.values())
+
+
+def _empty_list(node: SxpList) -> bool:
+    """``(key ())``: how xend's sxp.show printed an empty Python list."""
+    return len(node.items) == 2 and isinstance(node.items[1], SxpList) \
+        and not node.items[1].items
 
 
 def _fields(spec: SxpList) -> dict[str, str | None]:
