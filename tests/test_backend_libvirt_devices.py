@@ -79,15 +79,13 @@ def test_create_xml_leaves_raw_disks_to_libxl_and_keeps_cpu_weight() -> None:
     """What create changes in the XML libvirt's xl.cfg reader would make (the real
     driver's reading of it: tests/test_backend_libvirt_xen.py)."""
     from xl_py import pipeline
-    from xl_py.backends.libvirt import let_libxl_choose_disk_backends, with_cpu_weight
     from xl_py.cli.commands._runtime import xl_keys
     from xl_py.render.libvirt_xml import to_xml
 
     built = pipeline.build('name = "g"\nkernel = "/k"\nmemory = 128\ncpu_weight = 512\n'
                            'disk = [ "/srv/a.img,raw,xvda,rw", "backendtype=qdisk,'
                            'format=raw,vdev=xvdb,target=/srv/b.img" ]\n', "g.cfg")
-    root = ET.fromstring(with_cpu_weight(let_libxl_choose_disk_backends(
-        to_xml(xl_keys(built.raw), built.config.disks), built.config), built.config))
+    root = ET.fromstring(to_xml(xl_keys(built.raw), built.config.disks, for_libxl_driver=True))
     drivers = {d.find("target").get("dev"): d.find("driver")  # type: ignore[union-attr]
                for d in root.iterfind("devices/disk")}
     assert drivers["xvda"] is None  # libxl picks, as for xl

@@ -213,14 +213,11 @@ vif = [ "mac=00:16:3e:00:00:42,bridge=xenbr0", "mac=00:16:3e:00:00:43,bridge=xen
 def _xml_of_create(text: str, name: str) -> str:
     """The domain XML the libvirt backend's create sends for ``text``."""
     from xl_py import pipeline
-    from xl_py.backends.libvirt import let_libxl_choose_disk_backends, with_cpu_weight
     from xl_py.cli.commands._runtime import xl_keys
     from xl_py.render.libvirt_xml import to_xml
 
     built = pipeline.build(text, f"{name}.cfg")
-    xml = let_libxl_choose_disk_backends(to_xml(xl_keys(built.raw), built.config.disks),
-                                         built.config)
-    return with_cpu_weight(xml, built.config)
+    return to_xml(xl_keys(built.raw), built.config.disks, for_libxl_driver=True)
 
 
 def test_create_xml_is_what_the_driver_makes_of_the_config(conn: Any, tmp_path: Path) -> None:

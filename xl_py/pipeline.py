@@ -120,10 +120,11 @@ def random_uuid() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def libvirt_xml(cfg: Mapping[str, Any]) -> str:
+def libvirt_xml(cfg: Mapping[str, Any], *, for_libxl_driver: bool = False) -> str:
     """An xl.cfg's keys (a flat key -> value mapping) as libvirt domain XML:
     disk= parsed as xl parses it (an item xl refuses is refused, with the
-    positioned reason, every bad item at once), then render.libvirt_xml."""
+    positioned reason, every bad item at once), then render.libvirt_xml
+    (``for_libxl_driver``: see :func:`xl_py.render.libvirt_xml.to_xml`)."""
     from xl_py.errors import ConfigValueError
     from xl_py.render.libvirt_common import specs
     from xl_py.render.libvirt_xml import to_xml
@@ -139,4 +140,4 @@ def libvirt_xml(cfg: Mapping[str, Any]) -> str:
             errors.extend(exc.diagnostics())
     if errors:
         raise ConfigValueError(tuple(errors))
-    return to_xml(cfg, disks, names)
+    return to_xml(cfg, disks, names, for_libxl_driver=for_libxl_driver)

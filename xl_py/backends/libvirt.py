@@ -236,8 +236,8 @@ class LibvirtBackend(BackendBase):
             pass
         else:
             raise OperationError(f"domain with name \"{name}\" already exists.")
-        xml = to_xml(xl_keys, config.disks)  # the disks as parsed (no defaults filled)
-        xml = with_cpu_weight(let_libxl_choose_disk_backends(xml, config), config)
+        # the disks as parsed (no defaults filled); the XML the driver starts xl's guest from
+        xml = to_xml(xl_keys, config.disks, for_libxl_driver=True)
         if progress:
             progress(f"Creating domain {name} through {self.uri}", 0, 0)
         logs = LibxlLogs(self.uri, name)
@@ -506,47 +506,6 @@ def xen_caps(capabilities: str) -> str:
             suffixes = [s for s, on in (("", nonpae), ("p", pae)) if on]
         tokens += [f"{kind}-3.0-{arch}{s}" for s in suffixes]
     return " ".join(dict.fromkeys(tokens))
-
-
-def let_libxl_choose_disk_backends(xml: str, config: DomainConfig) -> str:
-    """Drop <driver name='qemu' type='raw'/> from the raw disks the config leaves to
-    libxl (no backendtype): libvirt's xl.cfg reader writes it for every file disk,
-    which makes libxl use qdisk where xl lets libxl pick (phy over a loop device for a
-    raw file).  With it gone libvirt passes backend "unknown", as xl does."""
-    from xl_py.model.devices import DiskBackend
-
-    chosen = {d.vdev for d in config.disks if d.backend != DiskBackend.UNKNOWN}
-    root = ET.fromstring(xml)
-    changed = False
-    for disk in root.iterfind("devices/disk"):
-        driver, target = disk.find("driver"), disk.find("target")
-        if (disk.get("device") == "disk" and disk.get("type") == "file"
-                and driver is not None and dict(driver.attrib) == {"name": "qemu",
-                                                                   "type": "raw"}
-                and target is not None and target.get("dev") not in chosen):
-            disk.remove(driver)
-            changed = True
-    return ET.tostring(root, encoding="unicode") if changed else xml
-
-
-def with_cpu_weight(xml: str, config: DomainConfig) -> str:
-    """cpu_weight as <cputune><shares> (libvirt's libxl driver sets sched_params.weight
-    from it; its xl.cfg reader drops the key, so to_xml has no element for it)."""
-    from xl_py.model.domain import SCHED_PARAM_DEFAULT
-
-    weight = config.b_info.sched_params.weight
-    if weight == SCHED_PARAM_DEFAULT:
-        return xml
-    root = ET.fromstring(xml)
-    if root.find("cputune/shares") is not None:
-        return xml
-    cputune = root.find("cputune")
-    if cputune is None:
-        cputune = ET.Element("cputune")
-        vcpu = root.find("vcpu")
-        root.insert(list(root).index(vcpu) + 1 if vcpu is not None else len(root), cputune)
-    ET.SubElement(cputune, "shares").text = str(weight)
-    return ET.tostring(root, encoding="unicode")
 
 
 class LibxlLogs:

@@ -24,16 +24,38 @@ from xl_py.render.libvirt_common import (
 )
 from xl_py.render.libvirt_disk import disk_element
 
+#: xl's vga= -> libvirt's video model and libvirt's default vram (KiB) for it
+#: (libvirt's libxl driver: no <video> at all is xl's vga="none", nographic)
+_CARDS = {"stdvga": ("vga", 16384), "cirrus": ("cirrus", 8192), "qxl": ("qxl", 16384),
+          "none": ("none", 0)}
+
+
+def _driver_card(cfg: Cfg) -> tuple[str, int] | None:
+    """An HVM guest's card as xl.cfg says (vga=, stdvga=, videoram=), for libvirt's
+    libxl driver, which honours <video> (its xen-xl converter reads none of them);
+    None when the config leaves the card to xl's default."""
+    vga = get(cfg, "vga") or ("stdvga" if str(get(cfg, "stdvga", "0")) not in ("0", "")
+                              else None)
+    videoram = get(cfg, "videoram")
+    if vga is None and videoram is None:
+        return None
+    model, vram = _CARDS.get(str(vga or "cirrus"), _CARDS["cirrus"])
+    if videoram is not None and model != "none":
+        vram = int(str(videoram), 0) * 1024
+    return model, vram
+
 
 def devices(root: ET.Element, cfg: Cfg, disks: Sequence[DeviceDisk], names: Sequence[str],
-            hvm: bool) -> None:
-    """``disks``: the disk= items, parsed; ``names``: how messages name them."""
+            hvm: bool, for_libxl_driver: bool = False) -> None:
+    """``disks``: the disk= items, parsed; ``names``: how messages name them;
+    ``for_libxl_driver``: see :func:`xl_py.render.libvirt_xml.to_xml`."""
     devs = sub(root, "devices")
     emulator = get(cfg, "device_model_override")  # xl 4.17 ignores device_model
     if emulator:
         sub(devs, "emulator", str(emulator))
     for index, disk in enumerate(disks):
-        disk_element(devs, disk, names[index] if index < len(names) else disk.vdev or "", hvm)
+        disk_element(devs, disk, names[index] if index < len(names) else disk.vdev or "", hvm,
+                     leave_to_libxl=for_libxl_driver)
     xenbus = sub(devs, "controller", type="xenbus", index="0")
     for key, attr in (("max_event_channels", "maxEventChannels"),
                       ("max_grant_frames", "maxGrantFrames")):
@@ -52,7 +74,12 @@ def devices(root: ET.Element, cfg: Cfg, disks: Sequence[DeviceDisk], names: Sequ
     has_graphics = _graphics(devs, cfg, hvm)
     for model in str(get(cfg, "soundhw", "")).split(",") if hvm and get(cfg, "soundhw") else ():
         sub(devs, "sound", model=SOUND_MODELS.get(model, model))
-    if has_graphics:
+    card = _driver_card(cfg) if hvm and for_libxl_driver else None
+    if card is not None:
+        if card[0] != "none":  # no <video>: the driver gives no card (vga="none")
+            sub(sub(devs, "video"), "model", type=card[0], vram=str(card[1]), heads="1",
+                primary="yes")
+    elif has_graphics:
         video = sub(devs, "video")
         if hvm:
             sub(video, "model", type="cirrus", vram="8192", heads="1", primary="yes")

@@ -19,9 +19,12 @@ _BACKEND = {DiskBackend.PHY: ("phy", "block"), DiskBackend.TAP: ("tap", "file"),
             DiskBackend.QDISK: ("qemu", "file")}
 
 
-def disk_element(devs: ET.Element, disk: DeviceDisk, name: str, hvm: bool) -> None:
+def disk_element(devs: ET.Element, disk: DeviceDisk, name: str, hvm: bool,
+                 leave_to_libxl: bool = False) -> None:
     """xenParseXLDisk: cdroms are qemu files; otherwise the backend decides.
-    ``name`` names the disk in messages (its spec as written)."""
+    ``name`` names the disk in messages (its spec as written).  ``leave_to_libxl``:
+    a raw file disk with no backendtype= gets no <driver> (libvirt's libxl driver
+    then lets libxl pick, as xl does; the converter's qemu driver means qdisk)."""
     target = disk.pdev_path or ""
     if disk.script:
         raise ConfigValueError.at(
@@ -46,7 +49,9 @@ def disk_element(devs: ET.Element, disk: DeviceDisk, name: str, hvm: bool) -> No
     attrs = {"name": driver}
     if disk.format is not DiskFormat.EMPTY:
         attrs["type"] = fmt
-    sub(element, "driver", **attrs)
+    if not (leave_to_libxl and disk.backend is DiskBackend.UNKNOWN
+            and disk.format is DiskFormat.RAW):
+        sub(element, "driver", **attrs)
     if target:
         sub(element, "source", **({"dev": target} if kind == "block" else {"file": target}))
     _disk_target(element, disk, hvm)

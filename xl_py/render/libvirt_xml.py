@@ -40,6 +40,8 @@ XML_KEYS = frozenset({
     "spice_clipboard_sharing", "vnc", "sdl", "vncunused", "vncdisplay", "vnclisten",
     "vncpasswd", "keymap", "display", "xauthority", "vfb", "soundhw", "pci", "usbdev",
 })
+#: and those only for_libxl_driver renders (libvirt's libxl driver honours them)
+DRIVER_KEYS = frozenset({"cpu_weight", "vga", "stdvga", "videoram"})
 FIRMWARE_DIR = "/usr/lib/xen/boot"
 HVMLOADER = "/usr/lib/xen/boot/hvmloader"
 MIN_XEN_GUEST_SIZE_MB = 64
@@ -48,10 +50,18 @@ MIN_XEN_GUEST_SIZE_MB = 64
 # --------------------------------------------------------------------------- top level
 
 
-def to_xml(cfg: Cfg, disks: Sequence[DeviceDisk], disk_names: Sequence[str] = ()) -> str:
+def to_xml(cfg: Cfg, disks: Sequence[DeviceDisk], disk_names: Sequence[str] = (), *,
+           for_libxl_driver: bool = False) -> str:
     """The libvirt XML of an xl.cfg (key -> value mapping; its disk= is not
     read): ``disks`` are its disk= items parsed, in order, and ``disk_names``
-    how a message names each (its spec as written; default: its vdev)."""
+    how a message names each (its spec as written; default: its vdev).
+
+    By default the XML is what libvirt's xen-xl converter writes.
+    ``for_libxl_driver``: the XML that makes libvirt's libxl driver start the
+    guest xl would start, where the converter's reading differs: cpu_weight as
+    <cputune><shares> (the driver's credit weight; the converter drops the
+    key), and a raw file disk the config leaves to libxl without a <driver>
+    (the converter pins qdisk; xl lets libxl pick, a loop device for a file)."""
     kind = os_type(cfg)
     hvm = kind == "hvm"
     root = ET.Element("domain", {"type": "xen"})
@@ -67,7 +77,7 @@ def to_xml(cfg: Cfg, disks: Sequence[DeviceDisk], disk_names: Sequence[str] = ()
     sub(root, "memory", str(maxmem * 1024), unit="KiB")
     # libvirt keeps the balloon target within the maximum
     sub(root, "currentMemory", str(min(memory, maxmem) * 1024), unit="KiB")
-    _vcpu(root, cfg)
+    _vcpu(root, cfg, shares=_shares(cfg) if for_libxl_driver else None)
     if not hvm:
         if get(cfg, "bootloader"):
             sub(root, "bootloader", str(cfg["bootloader"]))
@@ -81,7 +91,7 @@ def to_xml(cfg: Cfg, disks: Sequence[DeviceDisk], disk_names: Sequence[str] = ()
     for key, default in (("on_poweroff", "destroy"), ("on_reboot", "restart"),
                          ("on_crash", "restart")):
         sub(root, key, _action(cfg, key, default))
-    devices(root, cfg, disks, disk_names, hvm)
+    devices(root, cfg, disks, disk_names, hvm, for_libxl_driver)
     if dm_args:
         cmdline = sub(root, "xen:commandline")
         for arg in dm_args:
@@ -127,7 +137,18 @@ def serialize(el: ET.Element, depth: int = 0) -> list[str]:
     return out
 
 
-def _vcpu(root: ET.Element, cfg: Cfg) -> None:
+def _shares(cfg: Cfg) -> int | None:
+    """cpu_weight (a number, or its text as xl.cfg's raw keys hold it), if set."""
+    weight = cfg.get("cpu_weight")
+    if isinstance(weight, str):
+        try:
+            weight = int(weight, 0)
+        except ValueError:
+            return None
+    return weight if isinstance(weight, int) and weight > 0 else None
+
+
+def _vcpu(root: ET.Element, cfg: Cfg, shares: int | None = None) -> None:
     vcpus = integer(cfg, "vcpus", 1)
     maximum = integer(cfg, "maxvcpus", vcpus)
     if vcpus < 1:
@@ -141,18 +162,21 @@ def _vcpu(root: ET.Element, cfg: Cfg) -> None:
     if vcpus < maximum:
         attrs["current"] = str(vcpus)
     sub(root, "vcpu", str(maximum), **attrs)
-    if isinstance(cpus, list | tuple):
-        _vcpupin(root, [c for c in cpus if isinstance(c, str)], maximum)
+    pins = _vcpupins([c for c in cpus if isinstance(c, str)], maximum) \
+        if isinstance(cpus, list | tuple) else []
+    if shares is not None or pins:
+        tune = sub(root, "cputune")
+        if shares is not None:
+            sub(tune, "shares", str(shares))
+        for n, spec in pins:
+            sub(tune, "vcpupin", vcpu=str(n), cpuset=spec)
 
 
-def _vcpupin(root: ET.Element, cpus: list[str], maximum: int) -> None:
+def _vcpupins(cpus: list[str], maximum: int) -> list[tuple[int, str]]:
     """cpus = ["2", "3-4"]: vcpu N on the N-th set (xl pins only the first
     maxvcpus entries; "all" pins nothing)."""
-    pins = [(n, spec) for n, spec in enumerate(cpus[:maximum]) if spec != "all"]
-    if pins:
-        tune = sub(root, "cputune")
-        for n, spec in pins:
-            sub(tune, "vcpupin", vcpu=str(n), cpuset=_cpuset("cpus", spec))
+    return [(n, _cpuset("cpus", spec)) for n, spec in enumerate(cpus[:maximum])
+            if spec != "all"]
 
 
 def _cpuset(key: str, spec: str) -> str:

@@ -209,7 +209,7 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
     elif opts.target == "libvirt":
         from xl_py.pipeline import libvirt_xml
 
-        result.text = libvirt_xml(dict(entries))
+        result.text = libvirt_xml(dict(entries), for_libxl_driver=True)
         result.items.extend(_libvirt_losses(migration))
     else:
         result.text = _to_json(xlcfg, name, opts, result)
@@ -223,12 +223,12 @@ def _origin(items: list[dict[str, Any]], xl_key: str) -> tuple[int, int]:
 
 def _libvirt_losses(migration: Any) -> list[dict[str, Any]]:
     """xl.cfg keys libvirt's domain XML (xen-xl) has no element for."""
-    from xl_py.render.libvirt_xml import XML_KEYS
+    from xl_py.render.libvirt_xml import DRIVER_KEYS, XML_KEYS
 
     return [{"key": key, "status": "dropped", "xl": [], "line": 0, "col": 0,
              "detail": f"libvirt's domain XML has no element for xl's {key}= "
                        "(virsh domxml-to-native would not write it back either)"}
-            for key, _ in migration.entries if key not in XML_KEYS]
+            for key, _ in migration.entries if key not in XML_KEYS | DRIVER_KEYS]
 
 
 def _from_xlcfg(text: str | bytes, name: str) -> Migration:
