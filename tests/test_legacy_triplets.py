@@ -230,7 +230,7 @@ def test_old_libvirt_qemu_dm_emulator_is_dropped() -> None:
     path = DATA / "hvm-tablet" / "win7.libvirt08.xml"
     assert "device_model" not in migrate(path, "xl")[0]
     assert report_line(path, "device_model_override") == (
-        f"{path}: dropped: device_model_override: <emulator>/usr/lib64/xen/bin/qemu-dm"
+        f"{path}:23:5: dropped: device_model_override: <emulator>/usr/lib64/xen/bin/qemu-dm"
         "</emulator> is xend's qemu-dm (qemu-xen-traditional), not in Xen 4.17 builds: xl "
         "starts its own device model (qemu-xen), as for an xm device_model=")
 
@@ -240,7 +240,7 @@ def test_old_libvirt_file_driver_is_xends_loop_not_qdisk() -> None:
     assert 'disk = [ "format=raw,vdev=xvda1,access=rw,target=/srv/xen/tiny.img" ]' in \
         migrate(path, "xl")[0]
     assert report_line(path, "disk") == (
-        f"{path}: changed: disk -> disk: old libvirt's <driver name='file'/> is xend's file: "
+        f"{path}:16:5: changed: disk -> disk: old libvirt's <driver name='file'/> is xend's file: "
         "(a loop device), not qdisk: libxl picks the backend as for an xm file: disk: "
         "'format=raw,vdev=xvda1,access=rw,backendtype=qdisk,target=/srv/xen/tiny.img' -> "
         "'format=raw,vdev=xvda1,access=rw,target=/srv/xen/tiny.img'")

@@ -98,3 +98,26 @@ def test_reference_xl_gives_the_card(tmp_path: Path, reference: Any) -> None:
     hvm = json.loads(res.stdout)["b_info"]["type.hvm"]
     assert (hvm["vga"]["kind"], json.loads(res.stdout)["b_info"]["video_memkb"]) == (
         "std", 32768)
+
+
+def test_features_the_conversion_does_not_read_are_reported(tmp_path: Path) -> None:
+    src = tmp_path / "pv.xml"
+    src.write_text("<domain type='xen'>\n  <name>pv</name>\n  <memory>262144</memory>\n"
+                   "  <os><type>linux</type><kernel>/k</kernel></os>\n"
+                   "  <features>\n    <pae/>\n    <acpi/>\n  </features>\n</domain>\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert cli_run(["migrate-config", str(src)], Context(stdout=out, stderr=err)) == 0
+    report = err.getvalue().replace(str(tmp_path) + "/", "")
+    assert ("pv.xml:6:5: ignored: <features><pae>: a PV guest's kernel decides it; xl has no "
+            "key for it (old libvirt wrote it for PV guests too)\n") in report
+    assert "pv.xml:2:3: kept: name: from the libvirt XML\n" in report  # placed at <name>
+    rc, _, err2 = migrate(tmp_path, "")
+    assert rc == 0 and "dropped: <features>" not in err2
+    hvm = HVM.format(video="").replace("<os><type>hvm</type></os>",
+                                       "<os><type>hvm</type></os>\n  <features><vmport/>"
+                                       "</features>")
+    (tmp_path / "win.xml").write_text(hvm)
+    out, err = io.StringIO(), io.StringIO()
+    cli_run(["migrate-config", str(tmp_path / "win.xml")], Context(stdout=out, stderr=err))
+    assert ("win.xml:6:13: dropped: <features><vmport>: xl.cfg has no key for this feature\n"
+            in err.getvalue().replace(str(tmp_path) + "/", ""))

@@ -7,8 +7,9 @@ partition and a 'none' security label.  Each is reported as runtime state
 (``ignored``), with its position, rather than as a loss.  So is the child
 element of a device that the conversion does not read (:func:`unread_children`:
 a ``<shareable/>`` disk, an ``<interface><driver>``): dropped, with its
-position.  The top-level elements left behind are reported by
-libvirt_xml._unread.
+position; and so is every other element the conversion leaves behind
+(:func:`left_behind`).  The keys it does carry are placed at the element they
+came from (:func:`placed`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from xl_py._record import replace
 from xl_py.settings.legacy import ReportItem
 
-#: top-level elements this module reports (so _unread does not call them lost)
+#: top-level elements runtime_state reports (so left_behind does not call them lost)
 RUNTIME_TOP = frozenset({"seclabel", "resource"})
 _RUNTIME = "runtime state of the running guest"
 _VIF_NAME = re.compile(r"vif\d+\.\d+(-emu)?")
@@ -136,3 +138,77 @@ def unread_children(devices: ET.Element | None, pos: str) -> list[ReportItem]:
                 add(f"<{dev.tag}><{child.tag}>", child, "libvirt's xen-xl converter reads "
                     f"no <{child.tag}> of a <{dev.tag}>: xl.cfg has no key for it", lost=True)
     return add.items
+
+
+# elements libvirt's xen-xl converter reads (or implies: xl adds them itself)
+_READ_TOP = frozenset({"name", "uuid", "memory", "currentMemory", "vcpu", "os", "features",
+                       "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "devices",
+                       "bootloader", "bootloader_args"})
+_READ_DEVICES = frozenset({"emulator", "disk", "controller", "interface", "hostdev", "serial",
+                           "parallel", "console", "channel", "input", "graphics", "sound",
+                           "video", "memballoon"})
+#: the <features> the conversion reads, per guest type
+_READ_FEATURES = {True: frozenset({"pae", "acpi", "apic", "hap", "viridian", "xen"}),
+                  False: frozenset({"xen"})}
+
+
+def left_behind(root: ET.Element, pos: str, xen_prefix: str, hvm: bool) -> list[ReportItem]:
+    """Every element the conversion leaves behind, so nothing is dropped silently
+    (what a running guest's XML says about the running guest: runtime state)."""
+    add = _Items(pos)
+    devices = root.find("devices")
+    for el in [*root, *(devices if devices is not None else [])]:
+        known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
+        if el.tag not in known | RUNTIME_TOP and el.tag != f"{xen_prefix}commandline":
+            add(f"<{el.tag}>", el, "libvirt's xen-xl converter has no xl.cfg key for it",
+                lost=True)
+    features = root.find("features")
+    for el in features if features is not None else ():
+        if el.tag in _READ_FEATURES[hvm]:
+            continue
+        if not hvm and el.tag in _READ_FEATURES[True]:
+            add(f"<features><{el.tag}>", el, "a PV guest's kernel decides it; xl has no "
+                "key for it (old libvirt wrote it for PV guests too)")
+        else:
+            add(f"<features><{el.tag}>", el, "xl.cfg has no key for this feature", lost=True)
+    items = runtime_state(root, pos) + unread_children(devices, pos) + add.items
+    return sorted(items, key=lambda i: i.start)
+
+
+#: where in the XML each xl.cfg key comes from (the first match places it)
+_ORIGIN = {
+    "name": ("name",), "uuid": ("uuid",), "memory": ("currentMemory", "memory"),
+    "maxmem": ("memory",), "vcpus": ("vcpu",), "maxvcpus": ("vcpu",), "cpus": ("vcpu",),
+    "on_poweroff": ("on_poweroff",), "on_reboot": ("on_reboot",), "on_crash": ("on_crash",),
+    "bootloader": ("bootloader",), "bootargs": ("bootloader_args",),
+    "kernel": ("os/kernel",), "ramdisk": ("os/initrd",), "cmdline": ("os/cmdline",),
+    "extra": ("os/cmdline",), "root": ("os/root",), "builder": ("os/type",),
+    "type": ("os/type",), "boot": ("os/boot",), "firmware": ("os/loader",),
+    "localtime": ("clock",), "rtc_timeoffset": ("clock",), "tsc_mode": ("clock/timer",),
+    "hpet": ("clock/timer",), "cpuid": ("cpu",), "nestedhvm": ("cpu",), "vnuma": ("cpu/numa",),
+    "cpu_weight": ("cputune/shares",), "disk": ("devices/disk",),
+    "vif": ("devices/interface",), "pci": ("devices/hostdev",), "serial": ("devices/serial",),
+    "parallel": ("devices/parallel",), "channel": ("devices/channel",),
+    "soundhw": ("devices/sound",), "usb": ("devices/input",), "usbdevice": ("devices/input",),
+    "usbctrl": ("devices/controller",), "usbdev": ("devices/hostdev",),
+    "device_model_override": ("devices/emulator",),
+    **{key: ("devices/graphics",) for key in (
+        "vfb", "vnc", "sdl", "vncunused", "vnclisten", "vncpasswd", "vncdisplay", "keymap",
+        "spice", "spicehost", "spiceport", "spicetls_port", "spicedisable_ticketing",
+        "spicepasswd", "spiceagent_mouse", "spicevdagent", "spice_clipboard_sharing")},
+    **{key: ("features/" + key, "features") for key in (
+        "pae", "acpi", "apic", "hap", "viridian")},
+}
+
+
+def placed(report: list[ReportItem], root: ET.Element, pos: str) -> list[ReportItem]:
+    """The report with each unplaced item placed at the element its key came from."""
+    out = []
+    for item in report:
+        paths = _ORIGIN.get(item.key, ()) if item.end <= item.start else ()
+        el = next((e for e in map(root.find, paths) if e is not None), None)
+        if el is not None:
+            start = int(el.get(pos, "0"))
+            item = replace(item, start=start, end=start + 1)
+        out.append(item)
+    return out

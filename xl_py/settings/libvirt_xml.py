@@ -727,35 +727,11 @@ def _virconf_value(value: Any) -> str:
     return "[ " + ", ".join(_virconf_value(v) for v in value) + " ]" if value else "[ ]"
 
 
-# elements libvirt's xen-xl converter reads (or implies: xl adds them itself)
-_READ_TOP = frozenset({"name", "uuid", "memory", "currentMemory", "vcpu", "os", "features",
-                       "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "devices",
-                       "bootloader", "bootloader_args", f"{_XEN_NS}commandline"})
-_READ_DEVICES = frozenset({"emulator", "disk", "controller", "interface", "hostdev", "serial",
-                           "parallel", "console", "channel", "input", "graphics", "sound",
-                           "video", "memballoon"})
-
-
-def _unread(root: ET.Element, src: Source) -> list[ReportItem]:
-    """Every element the conversion leaves behind, so nothing is dropped silently
-    (what a running guest's XML says about the running guest: runtime state)."""
-    from xl_py.settings.libvirt_report import RUNTIME_TOP, runtime_state, unread_children
-
-    devices = root.find("devices")
-    items = runtime_state(root, _POS) + unread_children(devices, _POS)
-    for el in [*root, *(devices if devices is not None else [])]:
-        known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
-        if el.tag not in known | RUNTIME_TOP and el.tag != f"{_xen_prefix(root)}commandline":
-            start = int(el.get(_POS, "0"))
-            items.append(ReportItem(f"<{el.tag}>", "dropped", (), "libvirt's xen-xl converter "
-                                    "has no xl.cfg key for it", start, start + 1))
-    return sorted(items, key=lambda i: i.start)
-
-
 def xml_to_migration(text: str | bytes, name: str,
                      new_uuid: Callable[[], str] | None = None) -> Migration:
     """For migrate-config: XML -> xl.cfg entries plus a report (what became of
     each key, and every element left behind)."""
+    from xl_py.settings.libvirt_report import left_behind, placed
     from xl_py.settings.libvirt_video import video_keys
     from xl_py.settings.libvirt_xl417 import for_xl
 
@@ -763,13 +739,15 @@ def xml_to_migration(text: str | bytes, name: str,
     src, libvirt_cfg = xml_to_cfg(text, name, new_uuid)
     root = parse_xml(text, name)[1]
     cfg, respelled = for_xl(dict(libvirt_cfg), root)
-    report = [respelled.pop(k) if k in respelled else ReportItem(k, "kept", (k,), "from the "
-              "libvirt XML") for k in libvirt_cfg if had_uuid or k != "uuid"]
+    report = placed([respelled.pop(k) if k in respelled else ReportItem(
+        k, "kept", (k,), "from the libvirt XML") for k in libvirt_cfg if had_uuid or k != "uuid"],
+        root, _POS)
     if not had_uuid:
         report.append(ReportItem("uuid", "added", ("uuid",), "no <uuid> in the XML: generated"))
     video, video_items = video_keys(root.find("devices"), _POS, cfg.get("type") == "hvm")
     cfg.update(video)
-    unread = [i for i in _unread(root, src) if i.key not in respelled]  # elements for_xl read
+    unread = [i for i in left_behind(root, _POS, _xen_prefix(root), cfg.get("type") == "hvm")
+              if i.key not in respelled]  # elements for_xl read
     report.extend(sorted([*unread, *respelled.values(), *video_items], key=lambda i: i.start))
     return Migration(src, "xml", tuple(cfg.items()), (), tuple(report), ())
 
