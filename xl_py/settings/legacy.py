@@ -287,26 +287,17 @@ def named(names: dict[int, str], hvm_only: bool = False) -> Handler:
     return handle
 
 
-def h_ne2000(ctx: Ctx, v: LegacyValue) -> None:
-    """Xen 3.0.2/3.0.3: qemu-dm -nic-ne2000 instead of its default NIC."""
-    if not as_bool(v.value):
-        ctx.item(v, "dropped", (), "ne2000=0: qemu's default NIC, as in xl")
-    elif not ctx.hvm:
-        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
-    else:
-        ctx.item(v, "decision", (), "Xen 3.0's qemu-dm NE2000 NIC: add model=ne2k_pci to "
-                 "the vif specs if the guest needs that card")
-
-
-def h_audio(ctx: Ctx, v: LegacyValue) -> None:
-    """Xen 3.0.2/3.0.3: qemu-dm -enable-audio."""
-    if not as_bool(v.value):
-        ctx.item(v, "dropped", (), "audio=0: no sound card, as in xl by default")
-    elif not ctx.hvm:
-        ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
-    else:
-        ctx.item(v, "decision", (), "Xen 3.0's qemu-dm audio: set soundhw= (e.g. \"sb16\") "
-                 "if the guest needs sound")
+def h_qemu_dm_switch(off: str, decision: str) -> Handler:
+    """A Xen 3.0.2/3.0.3 qemu-dm switch (-nic-ne2000, -enable-audio): ``off`` says
+    what 0 means in xl, ``decision`` what to set for 1 on an HVM guest."""
+    def handle(ctx: Ctx, v: LegacyValue) -> None:
+        if not as_bool(v.value):
+            ctx.item(v, "dropped", (), off)
+        elif not ctx.hvm:
+            ctx.item(v, "dropped", (), "HVM-only option in a PV guest config: xend ignored it")
+        else:
+            ctx.item(v, "decision", (), decision)
+    return handle
 
 
 def h_stdvga(ctx: Ctx, v: LegacyValue) -> None:
@@ -579,8 +570,12 @@ def _rules() -> dict[str, Handler]:
         ("vusb", decide("PV USB: rewrite as usbctrl=[...] and usbdev=[...]")),
         # Xen 3.0.2/3.0.3 keys that later xm versions dropped
         ("cdrom", h_cdrom),
-        ("ne2000", h_ne2000),
-        ("audio", h_audio),
+        ("ne2000", h_qemu_dm_switch(
+            "ne2000=0: qemu's default NIC, as in xl", "Xen 3.0's qemu-dm NE2000 NIC: add "
+            "model=ne2k_pci to the vif specs if the guest needs that card")),
+        ("audio", h_qemu_dm_switch(
+            "audio=0: no sound card, as in xl by default", "Xen 3.0's qemu-dm audio: set "
+            "soundhw= (e.g. \"sb16\") if the guest needs sound")),
         ("usbport", decide("Xen 3.0 PV USB port: rewrite as usbctrl=[...] and usbdev=[...]")),
         ("tpmif", drop("driver domains: the vTPM backend domain needs no flag in xl")),
         ("ssidref", drop("ACM policies were removed from Xen; use seclabel= with XSM")),
