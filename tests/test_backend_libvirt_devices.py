@@ -127,3 +127,45 @@ def test_a_call_the_driver_lacks_is_not_supported_other_errors_are_backend_error
         be._call("renaming domain 3", failing(1),
                  unsupported=("rename a domain", "the driver has no virDomainRename"))
     assert str(info3.value) == "renaming domain 3: driver says no"
+
+
+def test_a_domain_that_goes_away_while_we_look_is_not_found() -> None:
+    """Wiring of LibvirtBackend._info: libvirt's libxl driver answers "libxl_domain_info
+    failed" (VIR_ERR_INTERNAL_ERROR) for a domain destroyed between its lookup and
+    the call -- in the lane, `shutdown -w` met it and died with an internal error.
+    Such a domain is DomainNotFound (shutdown -w: destroyed; list: not listed)."""
+    libvirt = pytest.importorskip("libvirt")
+    from xl_py.backends.libvirt import LibvirtBackend
+    from xl_py.errors import BackendError, DomainNotFound
+
+    class Dom:
+        def __init__(self, name: str, active: bool) -> None:
+            self._name, self._active = name, active
+
+        def name(self) -> str:
+            return self._name
+
+        def isActive(self) -> bool:
+            return self._active
+
+        def info(self) -> object:
+            exc = libvirt.libvirtError("internal error: libxl_domain_info failed")
+            exc.err = (1, 0, "internal error: libxl_domain_info failed for domain '34'",
+                       0, None, None, None, 0, 0)
+            raise exc
+
+    be = LibvirtBackend.__new__(LibvirtBackend)
+    be._lv = libvirt
+    with pytest.raises(DomainNotFound):
+        be._info(Dom("pv", active=False))
+    with pytest.raises(BackendError) as info:
+        be._info(Dom("pv", active=True))
+    assert str(info.value) == ("domain pv: internal error: libxl_domain_info failed for "
+                               "domain '34'")
+
+    class Conn:
+        def listAllDomains(self, flags: int) -> list[Dom]:
+            return [Dom("gone", active=False)]
+
+    be.conn = Conn()
+    assert be.list_domains() == ()

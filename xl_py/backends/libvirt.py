@@ -57,6 +57,7 @@ AFFECT_LIVE = 1
 START_PAUSED = 1  # VIR_DOMAIN_START_PAUSED
 ERR_INVALID_ARG = 8  # VIR_ERR_INVALID_ARG ("unsupported flags")
 ERR_NO_SUPPORT = 3  # VIR_ERR_NO_SUPPORT ("this function is not supported by the driver")
+ERR_NO_DOMAIN = 42  # VIR_ERR_NO_DOMAIN ("domain not found")
 #: where libvirt's libxl driver writes libxenlight's own messages (libxl_logger.c): one
 #: file per domain plus the driver's; the only place libxl's reason for a failure shows
 LIBXL_LOG_DIR = Path("/var/log/libvirt/libxl")
@@ -138,7 +139,10 @@ class LibvirtBackend(BackendBase):
         raise DomainNotFound(ident)
 
     def _info(self, dom: Any) -> DomainInfo:
-        state, max_kb, mem_kb, nr_vcpus, cpu_ns = dom.info()
+        try:
+            state, max_kb, mem_kb, nr_vcpus, cpu_ns = dom.info()
+        except self._lv.libvirtError as exc:
+            raise self._gone_or_failed(dom, exc) from exc
         flags = dict(_STATE_FLAGS.get(state, {}))
         try:
             max_vcpus = int(dom.vcpusFlags(VCPU_MAXIMUM))
@@ -150,9 +154,25 @@ class LibvirtBackend(BackendBase):
             vcpu_max_id=max(max_vcpus - 1, 0), cpu_time_ns=int(cpu_ns),
             domain_type=_os_type(dom), **flags)  # type: ignore[arg-type]
 
+    def _gone_or_failed(self, dom: Any, exc: Any) -> Exception:
+        """A domain that went away between its lookup and the call (libvirt's libxl
+        driver then says "libxl_domain_info failed") is DomainNotFound, as for
+        xl; any other failure is a BackendError."""
+        try:
+            active = bool(dom.isActive())
+        except self._lv.libvirtError:
+            active = False
+        if not active or exc.get_error_code() == ERR_NO_DOMAIN:
+            return DomainNotFound(str(dom.name()))
+        return BackendError(f"domain {dom.name()}: {exc.get_error_message()}")
+
     def list_domains(self) -> tuple[DomainInfo, ...]:
         doms = self._call("listing domains", lambda: self.conn.listAllDomains(LIST_ACTIVE))
-        return tuple(sorted((self._info(d) for d in doms), key=lambda i: i.domid))
+        infos = []
+        for dom in doms:
+            with contextlib.suppress(DomainNotFound):  # gone while we looked: as xl's list
+                infos.append(self._info(dom))
+        return tuple(sorted(infos, key=lambda i: i.domid))
 
     def domain_info(self, domid: int) -> DomainInfo:
         return self._info(self._dom(domid))
