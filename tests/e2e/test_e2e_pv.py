@@ -304,11 +304,12 @@ def test_shutdown_wait(stack: Toolstack, guest: Guest) -> None:
     stack.require("shutdown")
     running = guest.get()
     domid = running.domid
-    stack.ok("shutdown", "-w", running.name, timeout=60)
-    # -w waits for the shutdown; on_poweroff="destroy" follows from the background process
-    wait_for("the domain to be destroyed", lambda: str(domid) not in xs_list("/local/domain"),
-             30)
-    assert domid_of(running.name) is None
+    with fresh_guest_after_failure(guest):  # a failure here must not leave test_destroy a
+        stack.ok("shutdown", "-w", running.name, timeout=60)  # guest that is gone
+        # -w waits for the shutdown; on_poweroff="destroy" follows from the background process
+        wait_for("the domain to be destroyed",
+                 lambda: str(domid) not in xs_list("/local/domain"), 30)
+        assert domid_of(running.name) is None
     guest.running = None
 
 
