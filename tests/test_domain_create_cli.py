@@ -165,3 +165,17 @@ def test_create_through_libvirts_test_driver() -> None:
     pytest.importorskip("libvirt", reason="libvirt-python is not installed")
     rc, out, err = create("-c", "test:///default", "create", "-q", str(PV))
     assert (rc, out, err) == (0, "", "")
+
+
+def test_create_d_prints_the_libxl_config_on_stderr_then_creates() -> None:
+    """xl create -d (xl_vmcontrol.c: debug without dry run prints the config to
+    stderr): the same JSON -N prints on stdout, and the domain is created."""
+    import pytest
+
+    pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+    uuid = 'uuid="3f1b2c9a-52d4-4c0e-9a4e-6f2b7d1c8e90"'
+    _, dry, _ = create("-N", "create", "-q", str(PV), uuid)
+    rc, out, err = create("-c", "test:///default", "create", "-d", "-q", str(PV), uuid)
+    assert (rc, out, err) == (0, "", dry)
+    rc, out, err = create("-N", "create", "-d", "-q", str(PV), uuid)  # dry run: once, stdout
+    assert (rc, out, err) == (0, dry, "")

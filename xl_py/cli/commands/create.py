@@ -84,6 +84,9 @@ def run(ctx: Context, argv: list[str]) -> int:
         ctx.stdout.write(pipeline.to_json(config))
         ctx.stdout.flush()
         return 0
+    if opts.flag("debug"):  # xl create -d: the libxl config on stderr, then the create
+        ctx.stderr.write(pipeline.to_json(config))
+        ctx.stderr.flush()
     return start_domain(ctx, config, built.raw, paused=opts.flag("paused"),
                         domid_policy=xlconf.domid_policy, monitor=not opts.flag("nomonitor"),
                         foreground=opts.flag("foreground"), console=opts.flag("console"),
