@@ -56,6 +56,16 @@ class Bitmap(Record):
     def to_json(self) -> list[int]:
         return sorted(self.bits)
 
+    def ranges(self) -> str:
+        """The bits as a range list, ``0-3,5`` (xl's cpus= and libvirt's cpuset)."""
+        runs: list[tuple[int, int]] = []
+        for n in sorted(self.bits):
+            if runs and runs[-1][1] == n - 1:
+                runs[-1] = (runs[-1][0], n)
+            else:
+                runs.append((n, n))
+        return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
 
 class KeyValueList(Record):
     """libxl_key_value_list; JSON object, insertion order kept."""

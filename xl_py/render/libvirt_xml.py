@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from xl_py.errors import ConfigValueError
+from xl_py.model._base import Bitmap
 from xl_py.model.devices import DeviceDisk
 from xl_py.render.libvirt_common import Cfg, as_list, boolean, get, integer, os_type, specs, sub
 from xl_py.render.libvirt_devices import devices
@@ -191,17 +192,7 @@ def _cpuset(key: str, spec: str) -> str:
                 "takes CPU numbers and ranges, not NUMA nodes)")
         span = set(range(int(lo), int(hi or lo) + 1))
         bits = bits - span if part.startswith("^") else bits | span
-    return _format_bitmap(bits)
-
-
-def _format_bitmap(bits: set[int]) -> str:
-    runs: list[tuple[int, int]] = []
-    for n in sorted(bits):
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    return Bitmap.of(bits).ranges()
 
 
 _MACHINE = {"pv": ("xenpv", "linux"), "pvh": ("xenpvh", "xenpvh"), "hvm": ("xenfv", "hvm")}

@@ -79,19 +79,6 @@ def _enum(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def _ranges(bits: Iterable[int]) -> str:
-    ordered = sorted(bits)
-    out: list[str] = []
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        out.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(out)
-
-
 class _Keys:
     """An ordered key -> value collector that skips unset values."""
 
@@ -132,7 +119,7 @@ def _affinity(keys: _Keys, key: str, maps: Any) -> None:
     """xl turns cpus="0-1" into one map per vcpu; equal maps fold back."""
     if not maps:
         return
-    texts = [_ranges(m.bits) for m in maps]
+    texts = [m.ranges() for m in maps]
     keys.put(key, texts[0] if len(set(texts)) == 1 else texts)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xl_py.errors import ConfigSyntaxError, ConfigValueError, Diagnostic, Source
+from xl_py.model._base import Bitmap
 from xl_py.settings.legacy import Migration, ReportItem
 
 Cfg = dict[str, Any]  # key -> int | str | list[str] | list[list[str]]
@@ -102,20 +103,6 @@ def _bitmap(spec: str) -> set[int]:
     return bits
 
 
-def format_bitmap(bits: set[int]) -> str:
-    """virBitmapFormat: ranges joined by commas ('0-3,5')."""
-    out: list[str] = []
-    ordered = sorted(bits)
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        out.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(out)
-
-
 # --------------------------------------------------------------------------- sections
 
 
@@ -166,7 +153,7 @@ def s_cpu_allocation(d: _Domain, cfg: Cfg) -> None:
         cfg["maxvcpus"] = maximum
     cfg["vcpus"] = current
     if vcpu is not None and vcpu.get("cpuset"):
-        cfg["cpus"] = format_bitmap(_bitmap(vcpu.get("cpuset", "")))
+        cfg["cpus"] = Bitmap.of(_bitmap(vcpu.get("cpuset", ""))).ranges()
 
 
 _TSC_MODES = {"native": "native", "paravirt": "native_paravirt", "emulate": "always_emulate"}
@@ -490,7 +477,7 @@ def s_vnuma(d: _Domain, cfg: Cfg) -> None:
                      for s in cell.findall("distances/sibling")}
         row = ",".join(distances.get(j, "10" if j == i else "20") for j in range(len(cells)))
         nodes.append([f"pnode={i}", f"size={size}",
-                      f"vcpus={format_bitmap(_bitmap(cell.get('cpus', '')))}",
+                      f"vcpus={Bitmap.of(_bitmap(cell.get('cpus', ''))).ranges()}",
                       f"vdistances={row}"])
     if nodes:
         cfg["vnuma"] = nodes
