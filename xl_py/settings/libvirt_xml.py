@@ -670,6 +670,13 @@ _SECTIONS: tuple[Callable[[_Domain, Cfg], None], ...] = (
 def xml_to_cfg(text: str | bytes, name: str = "<xml>",
                new_uuid: Callable[[], str] | None = None) -> tuple[Source, Cfg]:
     """libvirt domain XML -> ordered xl.cfg keys (libvirt's xen-xl writer)."""
+    src, _, cfg = _read(text, name, new_uuid)
+    return src, cfg
+
+
+def _read(text: str | bytes, name: str,
+          new_uuid: Callable[[], str] | None) -> tuple[Source, ET.Element, Cfg]:
+    """xml_to_cfg, with the parsed <domain> (the report reads it too)."""
     import uuid as _uuid
 
     src, root = parse_xml(text, name)
@@ -687,7 +694,7 @@ def xml_to_cfg(text: str | bytes, name: str = "<xml>",
         raise _at(src, exc.el, str(exc)) from None
     except ValueError as exc:
         raise ConfigValueError.at(f"bad number in the XML: {exc}", src, 0, 1) from None
-    return src, cfg
+    return src, root, cfg
 
 
 def _at(src: Source, el: ET.Element | None, message: str) -> ConfigValueError:
@@ -722,9 +729,8 @@ def xml_to_migration(text: str | bytes, name: str,
     from xl_py.settings.libvirt_video import video_keys
     from xl_py.settings.libvirt_xl417 import for_xl
 
-    had_uuid = b"<uuid>" in (text if isinstance(text, bytes) else text.encode())
-    src, libvirt_cfg = xml_to_cfg(text, name, new_uuid)
-    root = parse_xml(text, name)[1]
+    src, root, libvirt_cfg = _read(text, name, new_uuid)
+    had_uuid = bool(_text(root.find("uuid")))  # else s_general generated one
     cfg, respelled = for_xl(dict(libvirt_cfg), root)
     report = placed([respelled.pop(k) if k in respelled else ReportItem(
         k, "kept", (k,), "from the libvirt XML") for k in libvirt_cfg if had_uuid or k != "uuid"],
