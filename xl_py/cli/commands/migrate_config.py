@@ -198,21 +198,20 @@ def _convert(text: str | bytes, name: str, opts: Options, result: FileResult) ->
         return
     from xl_py.cli.commands.migrate_macs import fix_vif_macs, vif_macs
 
-    entries, mac_items = fix_vif_macs(migration.entries, opts.macs, _origin(result.items, "vif"))
+    result.vif_at = _origin(result.items, "vif")
+    entries, mac_items = fix_vif_macs(migration.entries, opts.macs, result.vif_at)
     keys = dict(entries)
     result.guest, result.uuid = str(keys.get("name", "")), str(keys.get("uuid", ""))
-    result.macs, result.vif_at = vif_macs(keys.get("vif")), _origin(result.items, "vif")
+    result.macs = vif_macs(keys.get("vif"))
     result.items.extend(mac_items)
-    xlcfg = render_keys(entries, migration.comments)
-    if opts.target == "xl":
-        result.text = xlcfg
-    elif opts.target == "libvirt":
+    if opts.target == "libvirt":
         from xl_py.pipeline import libvirt_xml
 
-        result.text = libvirt_xml(dict(entries), for_libxl_driver=True)
+        result.text = libvirt_xml(keys, for_libxl_driver=True)
         result.items.extend(_libvirt_losses(migration))
-    else:
-        result.text = _to_json(xlcfg, name, opts, result)
+        return
+    xlcfg = render_keys(entries, migration.comments)
+    result.text = xlcfg if opts.target == "xl" else _to_json(xlcfg, name, opts, result)
 
 
 def _origin(items: list[dict[str, Any]], xl_key: str) -> tuple[int, int]:
