@@ -9,12 +9,14 @@ draws them (Xen's OUI 00:16:3e), that no source of the run names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from xl_py.backends.macs import random_mac
+from xl_py.backends.macs import random_mac, validate_mac
+from xl_py.errors import OperationError
 
 if TYPE_CHECKING:
     from xl_py.cli.commands.migrate_config import FileResult
@@ -34,7 +36,7 @@ class MacPool:
 
     def note(self, data: bytes) -> None:
         for token in _MAC_TOKEN.findall(data):
-            self.used.add(":".join(f"{int(part, 16):02x}" for part in token.split(b":")))
+            self.used.add(validate_mac(token.decode("ascii")))
 
     def draw(self) -> str:
         mac = random_mac(self.used, self.random_bytes)
@@ -47,13 +49,15 @@ def _has_mac(spec: str) -> bool:
 
 
 def vif_macs(vifs: Any) -> tuple[str, ...]:
-    """The MACs a vif= list names (lower case, two digits an octet)."""
+    """The MACs a vif= list names, as xl reads them (backends.macs.validate_mac:
+    lower case, two digits an octet); a malformed one is not a MAC."""
     found = []
     for spec in vifs if isinstance(vifs, list) else ():
         for part in str(spec).split(","):
             key, _, value = part.partition("=")
-            if key.strip() == "mac" and _MAC_TOKEN.fullmatch(value.strip().encode()):
-                found.append(":".join(f"{int(o, 16):02x}" for o in value.strip().split(":")))
+            if key.strip() == "mac":
+                with contextlib.suppress(OperationError):
+                    found.append(validate_mac(value.strip()))
     return tuple(found)
 
 
