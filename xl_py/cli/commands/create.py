@@ -77,16 +77,15 @@ def run(ctx: Context, argv: list[str]) -> int:
     config = built.config
     if not opts.flag("ignore_masks"):
         config = pipeline.apply_affinity_masks(config, xlconf)
+    if dryrun and xlconf.output_format == "sxp":
+        raise UsageError("create: output_format=\"sxp\" in xl.conf is not supported; "
+                         "xl-py prints JSON")
+    if dryrun or opts.flag("debug"):  # xl: -d without a dry run prints it on stderr
+        out = ctx.stdout if dryrun else ctx.stderr
+        out.write(pipeline.to_json(config))
+        out.flush()
     if dryrun:
-        if xlconf.output_format == "sxp":
-            raise UsageError("create: output_format=\"sxp\" in xl.conf is not supported; "
-                             "xl-py prints JSON")
-        ctx.stdout.write(pipeline.to_json(config))
-        ctx.stdout.flush()
         return 0
-    if opts.flag("debug"):  # xl create -d: the libxl config on stderr, then the create
-        ctx.stderr.write(pipeline.to_json(config))
-        ctx.stderr.flush()
     return start_domain(ctx, config, built.raw, paused=opts.flag("paused"),
                         domid_policy=xlconf.domid_policy, monitor=not opts.flag("nomonitor"),
                         foreground=opts.flag("foreground"), console=opts.flag("console"),
