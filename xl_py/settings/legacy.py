@@ -48,7 +48,9 @@ from xl_py.settings.legacy_base import (
     drop,
     from_xm,
     keep,
+    pygrub_note,
     rename,
+    xl_bootloader,
 )
 from xl_py.settings.legacy_cmdline import cmdline, h_ip_part, h_nfs, h_root
 from xl_py.settings.legacy_sizes import h_shadow_memory, h_videoram
@@ -138,12 +140,10 @@ def h_device_model(ctx: Ctx, v: LegacyValue) -> None:
 
 def h_bootloader(ctx: Ctx, v: LegacyValue) -> None:
     path = as_str(v.value)
-    if os.path.basename(path) == "pygrub" and path != "pygrub":
-        ctx.out["bootloader"] = "pygrub"
-        ctx.item(v, "changed", ("bootloader",),
-                 f"{path!r} -> \"pygrub\": xl finds pygrub in its own libexec directory")
+    ctx.out["bootloader"] = xl_bootloader(path)
+    if ctx.out["bootloader"] != path:
+        ctx.item(v, "changed", ("bootloader",), pygrub_note(path))
     else:
-        ctx.out["bootloader"] = path
         ctx.item(v, "kept", ("bootloader",), "")
 
 

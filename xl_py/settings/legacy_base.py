@@ -4,6 +4,7 @@ rename, drop, decide).  ``xl_py.settings.legacy`` holds the table itself."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
@@ -146,6 +147,17 @@ def as_str_or_list(value: Any) -> XlValue:
 # --------------------------------------------------------------------------- handlers
 
 Handler = Callable[[Ctx, LegacyValue], None]
+
+
+def xl_bootloader(path: str) -> str:
+    """pygrub by name, wherever the old host kept it: xl runs its own from its libexec
+    directory (a path such as /usr/bin/pygrub is not on an xl host)."""
+    return "pygrub" if os.path.basename(path) == "pygrub" else path
+
+
+def pygrub_note(path: str) -> str:
+    """The report's reason for :func:`xl_bootloader`'s rewrite of ``path``."""
+    return f"{path!r} -> \"pygrub\": xl finds pygrub in its own libexec directory"
 
 
 def keep(conv: Callable[[Any], XlValue] = as_str, hvm_only: bool = False) -> Handler:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from xl_py.settings.legacy import ReportItem
-from xl_py.settings.legacy_base import Status
+from xl_py.settings.legacy_base import Status, pygrub_note, xl_bootloader
 
 Cfg = dict[str, Any]
 
@@ -68,7 +68,7 @@ def _disk_why(specs: Any) -> str:
 
 
 def _bootloader(path: Any) -> Any:
-    return "pygrub" if isinstance(path, str) and os.path.basename(path) == "pygrub" else path
+    return xl_bootloader(path) if isinstance(path, str) else path
 
 
 def _qemu_dm(path: Any) -> bool:
@@ -125,8 +125,7 @@ ROWS: dict[str, Row] = {
     "bootloader": Row(
         "bootloader", _bootloader,
         lambda v: "changed" if _bootloader(v) != v else "kept",
-        lambda old, new: f"{old!r} -> \"pygrub\": xl finds pygrub in its own libexec "
-                         "directory"),
+        lambda old, new: pygrub_note(old)),
 }
 
 
