@@ -177,14 +177,17 @@ def _decode_declared(text: bytes, cookie: re.Match[bytes], name: str) -> str:
 
 
 def _first_outside_comments(text: str, char: str) -> int | None:
-    """The first offset of ``char`` that is not inside a ``#`` comment."""
-    comments = [m.span() for m in _STRING_OR_COMMENT.finditer(text) if m.group()[0] == "#"]
-    pos = text.find(char)
-    while pos >= 0:
-        if not any(a <= pos < b for a, b in comments):
-            return pos
-        pos = text.find(char, pos + 1)
-    return None
+    """The first offset of ``char`` that is not inside a ``#`` comment (one pass:
+    the text between comments is searched, strings included)."""
+    pos = 0
+    for m in _STRING_OR_COMMENT.finditer(text):
+        if m.group()[0] == "#":
+            hit = text.find(char, pos, m.start())
+            if hit >= 0:
+                return hit
+            pos = m.end()
+    hit = text.find(char, pos)
+    return hit if hit >= 0 else None
 
 
 def _check_shape(src: Source) -> None:
