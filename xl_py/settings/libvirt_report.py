@@ -157,8 +157,10 @@ def left_behind(root: ET.Element, pos: str, xen_prefix: str, hvm: bool) -> list[
     (what a running guest's XML says about the running guest: runtime state)."""
     add = _Items(pos)
     devices = root.find("devices")
-    for el in [*root, *(devices if devices is not None else [])]:
-        known = _READ_DEVICES if devices is not None and el in list(devices) else _READ_TOP
+    children = [(el, _READ_TOP) for el in root]
+    if devices is not None:
+        children += [(el, _READ_DEVICES) for el in devices]
+    for el, known in children:
         if el.tag not in known | RUNTIME_TOP and el.tag != f"{xen_prefix}commandline":
             add(f"<{el.tag}>", el, "libvirt's xen-xl converter has no xl.cfg key for it",
                 lost=True)
