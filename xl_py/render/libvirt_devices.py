@@ -34,14 +34,13 @@ def _driver_card(cfg: Cfg) -> tuple[str, int] | None:
     """An HVM guest's card as xl.cfg says (vga=, stdvga=, videoram=), for libvirt's
     libxl driver, which honours <video> (its xen-xl converter reads none of them);
     None when the config leaves the card to xl's default."""
-    vga = get(cfg, "vga") or ("stdvga" if str(get(cfg, "stdvga", "0")) not in ("0", "")
-                              else None)
+    vga = get(cfg, "vga") or ("stdvga" if integer(cfg, "stdvga", 0) else None)
     videoram = get(cfg, "videoram")
     if vga is None and videoram is None:
         return None
     model, vram = _CARDS.get(str(vga or "cirrus"), _CARDS["cirrus"])
     if videoram is not None and model != "none":
-        vram = int(str(videoram), 0) * 1024
+        vram = integer(cfg, "videoram", 0) * 1024  # numbers as xl reads them
     return model, vram
 
 

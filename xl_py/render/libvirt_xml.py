@@ -24,7 +24,17 @@ from typing import Any
 from xl_py.errors import ConfigValueError
 from xl_py.model._base import Bitmap
 from xl_py.model.devices import DeviceDisk
-from xl_py.render.libvirt_common import Cfg, as_list, boolean, get, integer, os_type, specs, sub
+from xl_py.render.libvirt_common import (
+    Cfg,
+    as_list,
+    boolean,
+    get,
+    integer,
+    os_type,
+    specs,
+    strtol,
+    sub,
+)
 from xl_py.render.libvirt_devices import devices
 
 # every xl.cfg key this renderer reads (disk: parsed, see to_xml's disks); the
@@ -139,13 +149,11 @@ def serialize(el: ET.Element, depth: int = 0) -> list[str]:
 
 
 def _shares(cfg: Cfg) -> int | None:
-    """cpu_weight (a number, or its text as xl.cfg's raw keys hold it), if set."""
+    """cpu_weight (a number, or its text as xl.cfg's raw keys hold it, read as xl
+    reads numbers), if set."""
     weight = cfg.get("cpu_weight")
     if isinstance(weight, str):
-        try:
-            weight = int(weight, 0)
-        except ValueError:
-            return None
+        weight = strtol(weight)
     return weight if isinstance(weight, int) and weight > 0 else None
 
 
