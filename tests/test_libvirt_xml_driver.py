@@ -110,3 +110,16 @@ def test_driver_xml_validates(tmp_path: Path) -> None:
         proc = subprocess.run(["virt-xml-validate", str(path), "domain"], capture_output=True,
                               text=True)
         assert proc.returncode == 0, (text, proc.stderr)
+
+
+def test_numbers_are_read_as_xl_reads_them() -> None:
+    """strtol(..., 0) as xl: 010 is octal; a malformed value is a typed error."""
+    from xl_py.errors import ConfigValueError
+
+    root = driver_xml('name = "g"\nkernel = "/k"\nmemory = 128\ncpu_weight = "010"\n')
+    assert root.findtext("cputune/shares") == "8"
+    assert driver_xml(HVM + 'stdvga = "00"\n').find("devices/video/model").get(  # type: ignore[union-attr]
+        "type") == "cirrus"
+    with pytest.raises(ConfigValueError) as exc:
+        driver_xml(HVM + 'videoram = "lots"\n')
+    assert str(exc.value) == "error: config value videoram was malformed"
