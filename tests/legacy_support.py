@@ -4,7 +4,20 @@ a migrated xl.cfg, and paths into it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+FIXED_UUID = "00000000-0000-4000-8000-00000000abcd"  # the uuid migrate-config adds
+
+
+def migrated(path: Path, name: str, **options: Any) -> str:
+    """``migrate-config`` of the file (shown as ``name``): it must convert; its text."""
+    from xl_py.cli.commands.migrate_config import Options, convert_text
+
+    result = convert_text(path.read_bytes(), name,
+                          Options(new_uuid=lambda: FIXED_UUID, **options))
+    assert result.status == "ok", [d.format() for d in result.diagnostics]
+    return result.text
 
 
 def xl_json(reference: Any, xlcfg: str) -> dict[str, Any]:

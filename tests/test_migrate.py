@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from legacy_support import means
+from legacy_support import FIXED_UUID, means, migrated
 
-from xl_py.cli.commands.migrate_config import Options, convert_text
 from xl_py.cli.context import Context
 from xl_py.cli.main import run as cli_run
 from xl_py.render.xlcfg import render_keys
@@ -24,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 LEGACY = ROOT / "configs" / "legacy"
 GOLDEN = ROOT / "tests" / "data" / "legacy"
-FIXED_UUID = "00000000-0000-4000-8000-00000000abcd"
 
 # xend 4.4 tools/python/xen/xm/create.py: every gopts.var (the config keys)
 _XEND_44_TEXT = """
@@ -180,10 +178,7 @@ DEFINES = (("vmid", "4"),)
 
 
 def converted(path: Path, target: str = "xl") -> str:
-    result = convert_text(path.read_bytes(), str(path.relative_to(ROOT)),
-                          Options(target=target, defines=DEFINES, new_uuid=lambda: FIXED_UUID))
-    assert result.status == "ok", [d.format() for d in result.diagnostics]
-    return result.text
+    return migrated(path, str(path.relative_to(ROOT)), target=target, defines=DEFINES)
 
 
 @pytest.mark.parametrize("path", LEGACY_FILES, ids=lambda p: p.name)

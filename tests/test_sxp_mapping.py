@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from legacy_support import means
+from legacy_support import FIXED_UUID, means, migrated
 
-from xl_py.cli.commands.migrate_config import Options, convert_text
 from xl_py.cli.context import Context
 from xl_py.cli.main import run as cli_run
 from xl_py.settings.legacy import Migration, migrate
@@ -23,7 +22,6 @@ from xl_py.syntax.sxp import parse_sxp
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "sxp"
 FILES = sorted(DATA.glob("*.sxp"))
-FIXED_UUID = "00000000-0000-4000-8000-00000000abcd"
 
 
 def sxp_mig(text: str) -> Migration:
@@ -53,10 +51,7 @@ def status(m: Migration, key: str) -> tuple[str, str]:
 # ---- golden files: tests/data/sxp/X.sxp -> X.sxp.cfg (REGEN=1 rewrites them)
 
 def converted(path: Path) -> str:
-    result = convert_text(path.read_bytes(), path.name,
-                          Options(new_uuid=lambda: FIXED_UUID))
-    assert result.status == "ok", [d.format() for d in result.diagnostics]
-    return result.text
+    return migrated(path, path.name)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
